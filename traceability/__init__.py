@@ -1,0 +1,106 @@
+"""The traceability registry service: ``create_app`` builds the Flask application."""
+
+import logging
+import os
+import secrets
+
+from flask import Flask, request
+
+from . import config as config_module
+from .database import configure_sqlite
+from .errors import register_error_handlers
+from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. ``config`` overrides settings read from the environment."""
+    app = Flask(__name__, instance_relative_config=True, template_folder="web/templates",
+                static_folder="web/static")
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    _ensure_secret_key(app)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(config_module.PROJECT_ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    api.init_app(app)
+
+    _import_models()
+    register_error_handlers(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if not app.debug and not app.testing and os.environ.get("FLASK_ENV") == "production":
+        raise RuntimeError("SECRET_KEY must be set in the environment in production.")
+    # Development: a key kept in instance/ so sessions survive restarts; never committed.
+    key_file = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(key_file):
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    with open(key_file) as handle:
+        app.config["SECRET_KEY"] = handle.read().strip()
+    logging.getLogger(__name__).info("SECRET_KEY not set; using the development key in %s",
+                                     key_file)
+
+
+def _select_locale():
+    from flask import session
+
+    requested = request.args.get("lang")
+    if requested in ("vi", "en"):
+        return requested
+    if session.get("lang") in ("vi", "en"):
+        return session["lang"]
+    return request.accept_languages.best_match(["vi", "en"]) or "vi"
+
+
+def _import_models() -> None:
+    # Every model module is imported so that metadata (and Alembic) see all tables.
+    from .accounts import models as _accounts  # noqa: F401
+    from .oversight import audit as _audit  # noqa: F401
+    from .registry import models as _registry  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.routes import blp as accounts_api
+    from .accounts.web import bp as accounts_web
+    from .apiutil import authenticate_request, check_content_type
+    from .web.routes import bp as web_bp
+
+    for blueprint in (accounts_api,):
+        blueprint.before_request(authenticate_request)
+        blueprint.before_request(check_content_type)
+        api.register_blueprint(blueprint)
+        # The API authenticates with bearer keys, never cookies, so only pages need CSRF.
+        csrf.exempt(blueprint)
+    app.register_blueprint(web_bp)
+    app.register_blueprint(accounts_web)
+
+    @app.context_processor
+    def _template_helpers():
+        from flask_babel import get_locale
+
+        return {"current_locale": lambda: str(get_locale() or "vi")}
+
+
+def _register_cli(app: Flask) -> None:
+    from .accounts.cli import users_cli
+
+    app.cli.add_command(users_cli)

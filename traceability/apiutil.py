@@ -1,0 +1,119 @@
+"""Plumbing shared by every capability's API blueprint: authentication, paging, ETags."""
+
+import hashlib
+import json
+
+from flask import current_app, g, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from .errors import PreconditionFailed, PreconditionRequired, Unauthorized
+from .extensions import db
+
+API_PREFIX = "/api/v1"
+JSON_TYPES = {"application/json", "application/ld+json", "application/problem+json"}
+
+
+def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    return Blueprint(name, import_name, url_prefix=API_PREFIX, description=description)
+
+
+def authenticate_request() -> None:
+    """Resolve ``Authorization: Bearer`` once per API request into ``g.actor``.
+
+    A missing header means an anonymous caller; a present but wrong one is refused at once,
+    so a typo in a key never silently turns into anonymous access.
+    """
+    from .accounts.services import authenticate_key
+
+    g.actor = None
+    header = request.headers.get("Authorization")
+    if not header:
+        return
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send the API key as 'Authorization: Bearer <key>'.")
+    user = authenticate_key(token.strip())
+    if user is None:
+        raise Unauthorized("This API key is not valid or has been revoked.")
+    g.actor = user
+
+
+def check_content_type() -> None:
+    """Writes with a body must be JSON (multipart only where an endpoint takes files)."""
+    if request.method not in {"POST", "PUT", "PATCH"}:
+        return
+    if not request.content_length and not request.data:
+        return
+    mimetype = request.mimetype
+    endpoint_accepts_files = getattr(current_app.view_functions.get(request.endpoint),
+                                     "_accepts_files", False)
+    if mimetype in JSON_TYPES or (endpoint_accepts_files and mimetype == "multipart/form-data"):
+        return
+    from werkzeug.exceptions import UnsupportedMediaType
+
+    raise UnsupportedMediaType(f"Send the body as application/json (got '{mimetype or 'none'}').")
+
+
+def accepts_files(view):
+    view._accepts_files = True
+    return view
+
+
+def actor():
+    """The authenticated user of this API request, or None for an anonymous caller."""
+    return g.get("actor")
+
+
+def require_actor():
+    user = actor()
+    if user is None:
+        raise Unauthorized("Sign in or send an API key as 'Authorization: Bearer <key>'.")
+    return user
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+def paginate(query, page: int, per_page: int, serialize) -> dict:
+    """Run a select with stable ordering already applied; return the page envelope."""
+    limit = min(per_page, current_app.config["API_PAGE_SIZE_MAX"])
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(query.limit(limit).offset((page - 1) * limit)).all()
+    return {
+        "items": [serialize(row) for row in rows],
+        "page": page,
+        "per_page": limit,
+        "total": total,
+        "pages": (total + limit - 1) // limit if total else 0,
+    }
+
+
+def etag_of(payload: dict) -> str:
+    body = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    return '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+def check_if_match(current_payload: dict, *, required: bool = False) -> None:
+    """Refuse a write made against a stale copy of the record (lost-update protection)."""
+    expected = request.headers.get("If-Match")
+    if expected is None:
+        if required:
+            raise PreconditionRequired("Send If-Match with the ETag you read to change this.")
+        return
+    if expected.strip() == "*":
+        return
+    current = etag_of(current_payload)
+    offered = {tag.strip().removeprefix("W/") for tag in expected.split(",")}
+    if current not in offered:
+        raise PreconditionFailed(
+            "This record was changed by someone else since you read it; "
+            "reload it and apply your change again."
+        )
+
+
+def with_etag(payload: dict, status: int = 200):
+    return payload, status, {"ETag": etag_of(payload)}

@@ -1,0 +1,1 @@
+"""Oversight: the inspector's trace, holds and recalls, inspections and the audit log."""

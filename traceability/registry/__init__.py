@@ -1,0 +1,1 @@
+"""Registry: organizations, locations, products, batches and certificates."""

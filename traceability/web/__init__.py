@@ -1,0 +1,1 @@
+"""Web: base templates, static files, translations and the site's own pages."""
