@@ -23,7 +23,7 @@ migrate: install
 demo: migrate
 	$(FLASK) demo load
 
-run: migrate
+run: demo
 	$(BIN)/honcho -f Procfile.dev start
 
 test: install

@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
 
     _import_models()
+    _wire_gateway_outbox(app)
     register_error_handlers(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -74,17 +75,28 @@ def _select_locale():
 def _import_models() -> None:
     # Every model module is imported so that metadata (and Alembic) see all tables.
     from .accounts import models as _accounts  # noqa: F401
+    from .gateway import outbox as _outbox  # noqa: F401
     from .oversight import audit as _audit  # noqa: F401
     from .registry import models as _registry  # noqa: F401
+
+
+def _wire_gateway_outbox(app: Flask) -> None:
+    """Registry, event and oversight services queue their gateway messages through this."""
+    if app.config.get("GATEWAY_ENABLED", True):
+        from .gateway.outbox import enqueue_record
+
+        app.extensions["gateway_outbox"] = enqueue_record
 
 
 def _register_blueprints(app: Flask) -> None:
     from .accounts.routes import blp as accounts_api
     from .accounts.web import bp as accounts_web
     from .apiutil import authenticate_request, check_content_type
+    from .gateway.routes import blp as gateway_api
+    from .registry.routes import blp as registry_api
     from .web.routes import bp as web_bp
 
-    for blueprint in (accounts_api,):
+    for blueprint in (accounts_api, registry_api, gateway_api):
         blueprint.before_request(authenticate_request)
         blueprint.before_request(check_content_type)
         api.register_blueprint(blueprint)
@@ -102,5 +114,11 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .demo import demo_cli
+    from .gateway.cli import gateway_cli
+    from .registry.cli import registry_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(registry_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(gateway_cli)
