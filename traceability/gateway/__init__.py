@@ -1,0 +1,1 @@
+"""Synchronisation with the national traceability gateway: its client and its simulator."""

@@ -1,0 +1,95 @@
+"""Gateway sync API: status, messages, requeue."""
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+from sqlalchemy import select
+
+from ..accounts.services import require_role
+from ..apiutil import actor, api_blueprint, paginate, require_actor
+from ..errors import NotFound
+from ..extensions import db
+from . import outbox
+
+blp = api_blueprint("gateway", __name__, "Sync with the national traceability gateway")
+
+
+class StatusOut(Schema):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    pending = fields.Integer()
+    sent = fields.Integer()
+    failed = fields.Integer(metadata={"description": "Rejected by the gateway: fix the record"})
+    dead = fields.Integer()
+    oldest_pending_age_seconds = fields.Float(allow_none=True)
+    last_error = fields.Dict(allow_none=True)
+    dry_run = fields.Boolean()
+
+
+class MessageOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    entity_id = fields.String()
+    organization_id = fields.Integer(allow_none=True)
+    resource_key = fields.String()
+    method = fields.String()
+    path = fields.String()
+    state = fields.String()
+    attempts = fields.Integer()
+    waits = fields.Integer()
+    last_status = fields.Integer(allow_none=True)
+    last_error = fields.String()
+    dry_run = fields.Boolean()
+    created_at = fields.String()
+    next_attempt_at = fields.String()
+    sent_at = fields.String(allow_none=True)
+
+
+class MessageListArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    state = fields.String(load_default=None, validate=validate.OneOf(outbox.STATES))
+    organization_id = fields.Integer(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+MessagePage = Schema.from_dict({"items": fields.List(fields.Nested(MessageOut)),
+                                "page": fields.Integer(), "per_page": fields.Integer(),
+                                "total": fields.Integer(), "pages": fields.Integer()},
+                               name="OutboxMessagePage")
+
+
+@blp.route("/gateway/status")
+@blp.response(200, StatusOut)
+def gateway_status():
+    """Outbox messages by state, the oldest pending message's age and the last error."""
+    require_role(actor(), "admin", "inspector")
+    return outbox.status()
+
+
+@blp.route("/gateway/messages")
+@blp.arguments(MessageListArgs, location="query")
+@blp.response(200, MessagePage)
+def list_messages(args):
+    """Outbox messages; a business sees its own organization's, to fix what was rejected."""
+    user = require_actor()
+    query = select(outbox.OutboxMessage)
+    if user.is_business:
+        query = query.where(outbox.OutboxMessage.organization_id == user.organization_id)
+    elif args["organization_id"]:
+        query = query.where(outbox.OutboxMessage.organization_id == args["organization_id"])
+    if args["state"]:
+        query = query.where(outbox.OutboxMessage.state == args["state"])
+    return paginate(query.order_by(outbox.OutboxMessage.id.desc()), args["page"],
+                    args["per_page"], lambda m: m.to_dict())
+
+
+@blp.route("/gateway/messages/<int:message_id>/retry", methods=["POST"])
+@blp.response(200, MessageOut)
+def retry_message(message_id):
+    """Requeue a dead (or rejected) message now (admin)."""
+    require_role(actor(), "admin")
+    message = outbox.requeue(message_id)
+    if message is None:
+        raise NotFound(f"Outbox message {message_id} not found.")
+    db.session.commit()
+    return message.to_dict()
