@@ -76,6 +76,7 @@ def _import_models() -> None:
     # Every model module is imported so that metadata (and Alembic) see all tables.
     from .accounts import models as _accounts  # noqa: F401
     from .gateway import outbox as _outbox  # noqa: F401
+    from .labels import models as _labels  # noqa: F401
     from .oversight import audit as _audit  # noqa: F401
     from .registry import models as _registry  # noqa: F401
 
