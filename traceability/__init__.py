@@ -1,5 +1,7 @@
 """The traceability registry service: ``create_app`` builds the Flask application."""
 
+import importlib
+import importlib.util
 import logging
 import os
 import secrets
@@ -72,13 +74,27 @@ def _select_locale():
     return request.accept_languages.best_match(["vi", "en"]) or "vi"
 
 
+# Each capability is a package; create_app wires what it provides, by convention:
+#   models.py  its tables         routes.py  ``blp``: API blueprint under /api/v1
+#   views.py   ``bp``: pages       cli.py     ``cli``: a click group for ``flask …``
+CAPABILITIES = ("accounts", "registry", "events", "labels", "resolver", "oversight", "gateway",
+                "web")
+EXTRA_MODEL_MODULES = ("oversight.audit", "gateway.outbox")
+
+
+def _capability_modules(name: str):
+    """The capability modules called ``name`` that exist, imported."""
+    for capability in CAPABILITIES:
+        dotted = f"{__name__}.{capability}.{name}"
+        if importlib.util.find_spec(dotted) is not None:
+            yield importlib.import_module(dotted)
+
+
 def _import_models() -> None:
     # Every model module is imported so that metadata (and Alembic) see all tables.
-    from .accounts import models as _accounts  # noqa: F401
-    from .gateway import outbox as _outbox  # noqa: F401
-    from .labels import models as _labels  # noqa: F401
-    from .oversight import audit as _audit  # noqa: F401
-    from .registry import models as _registry  # noqa: F401
+    list(_capability_modules("models"))
+    for dotted in EXTRA_MODEL_MODULES:
+        importlib.import_module(f"{__name__}.{dotted}")
 
 
 def _wire_gateway_outbox(app: Flask) -> None:
@@ -90,21 +106,17 @@ def _wire_gateway_outbox(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .accounts.routes import blp as accounts_api
-    from .accounts.web import bp as accounts_web
     from .apiutil import authenticate_request, check_content_type
-    from .gateway.routes import blp as gateway_api
-    from .registry.routes import blp as registry_api
-    from .web.routes import bp as web_bp
 
-    for blueprint in (accounts_api, registry_api, gateway_api):
+    for module in _capability_modules("routes"):
+        blueprint = module.blp
         blueprint.before_request(authenticate_request)
         blueprint.before_request(check_content_type)
         api.register_blueprint(blueprint)
         # The API authenticates with bearer keys, never cookies, so only pages need CSRF.
         csrf.exempt(blueprint)
-    app.register_blueprint(web_bp)
-    app.register_blueprint(accounts_web)
+    for module in _capability_modules("views"):
+        app.register_blueprint(module.bp)
 
     @app.context_processor
     def _template_helpers():
@@ -114,12 +126,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from .accounts.cli import users_cli
-    from .demo import demo_cli
-    from .gateway.cli import gateway_cli
-    from .registry.cli import registry_cli
+    from .demo import cli as demo_cli
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(registry_cli)
+    for module in _capability_modules("cli"):
+        app.cli.add_command(module.cli)
     app.cli.add_command(demo_cli)
-    app.cli.add_command(gateway_cli)

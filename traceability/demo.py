@@ -165,11 +165,11 @@ def load_demo(password: str) -> list[str]:
 
 
 @click.group("demo", help="Demo data.")
-def demo_cli():
+def cli():
     pass
 
 
-@demo_cli.command("load")
+@cli.command("load")
 @with_appcontext
 def load_command():
     """Load the demo organizations, products, batches and accounts (once)."""

@@ -10,11 +10,11 @@ from .models import ROLES
 
 
 @click.group("users", help="Manage accounts.")
-def users_cli():
+def cli():
     pass
 
 
-@users_cli.command("create")
+@cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--org", "organization_id", type=int, default=None,
@@ -39,7 +39,7 @@ def create(email, role, organization_id, name, password, provinces):
     click.echo(plain)
 
 
-@users_cli.command("revoke-key")
+@cli.command("revoke-key")
 @click.argument("prefix")
 @with_appcontext
 def revoke_key(prefix):

@@ -10,11 +10,11 @@ from . import outbox
 
 
 @click.group("gateway", help="Sync with the national traceability gateway.")
-def gateway_cli():
+def cli():
     pass
 
 
-@gateway_cli.command("worker")
+@cli.command("worker")
 @click.option("--until-idle", is_flag=True, help="Stop once nothing is due.")
 @click.option("--batch-size", default=20, show_default=True)
 @click.option("--poll", "poll_interval", default=1.0, show_default=True,
@@ -35,7 +35,7 @@ def worker_command(until_idle, batch_size, poll_interval, dry_run):
     click.echo(f"worker stopped; {delivered} message(s) delivered", err=True)
 
 
-@gateway_cli.command("simulator")
+@cli.command("simulator")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5001, show_default=True)
 def simulator_command(host, port):
@@ -45,7 +45,7 @@ def simulator_command(host, port):
     run_simulator(host=host, port=port)
 
 
-@gateway_cli.command("status")
+@cli.command("status")
 @with_appcontext
 def status_command():
     """Outbox counts by state."""
@@ -56,7 +56,7 @@ def status_command():
         click.echo(f"oldest pending: {info['oldest_pending_age_seconds']:.0f} s")
 
 
-@gateway_cli.command("requeue")
+@cli.command("requeue")
 @click.argument("message_ids", nargs=-1, type=int)
 @click.option("--all-dead", is_flag=True, help="Requeue every dead message.")
 @with_appcontext
@@ -71,7 +71,7 @@ def requeue_command(message_ids, all_dead):
     click.echo(f"{count} message(s) requeued.")
 
 
-@gateway_cli.command("reconcile")
+@cli.command("reconcile")
 @with_appcontext
 def reconcile_command():
     """Compare the gateway's lots with ours and queue again what it is missing."""

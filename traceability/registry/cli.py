@@ -22,11 +22,11 @@ class OperatorActor:
 
 
 @click.group("registry", help="Registry records: imports.")
-def registry_cli():
+def cli():
     pass
 
 
-@registry_cli.command("import")
+@cli.command("import")
 @click.argument("kind", type=click.Choice(["products", "batches"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org", "organization_id", type=int, required=True, help="Organization id.")
