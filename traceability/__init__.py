@@ -76,7 +76,7 @@ def _select_locale():
 
 # Each capability is a package; create_app wires what it provides, by convention:
 #   models.py  its tables         routes.py  ``blp``: API blueprint under /api/v1
-#   views.py   ``bp``: pages       cli.py     ``cli``: a click group for ``flask …``
+#   views.py   ``bp``: pages       cli.py     ``cli``: click group(s) for ``flask …``
 CAPABILITIES = ("accounts", "registry", "events", "labels", "resolver", "oversight", "gateway",
                 "web")
 EXTRA_MODEL_MODULES = ("oversight.audit", "gateway.outbox")
@@ -129,5 +129,7 @@ def _register_cli(app: Flask) -> None:
     from .demo import cli as demo_cli
 
     for module in _capability_modules("cli"):
-        app.cli.add_command(module.cli)
+        groups = module.cli if isinstance(module.cli, tuple | list) else (module.cli,)
+        for group in groups:
+            app.cli.add_command(group)
     app.cli.add_command(demo_cli)
