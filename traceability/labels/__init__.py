@@ -1,0 +1,1 @@
+"""Labels: QR codes, linear barcodes, PDF label sheets, serial issuing."""
