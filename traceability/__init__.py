@@ -100,18 +100,15 @@ def _import_models() -> None:
 def _wire_gateway_outbox(app: Flask) -> None:
     """Registry, event and oversight services queue their gateway messages through this."""
     if app.config.get("GATEWAY_ENABLED", True):
-        from .gateway.outbox import enqueue_record
+        from .gateway.outbox import enqueue_record, enqueue_records
 
         app.extensions["gateway_outbox"] = enqueue_record
+        app.extensions["gateway_outbox_many"] = enqueue_records
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .apiutil import authenticate_request, check_content_type
-
     for module in _capability_modules("routes"):
         blueprint = module.blp
-        blueprint.before_request(authenticate_request)
-        blueprint.before_request(check_content_type)
         api.register_blueprint(blueprint)
         # The API authenticates with bearer keys, never cookies, so only pages need CSRF.
         csrf.exempt(blueprint)

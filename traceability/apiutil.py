@@ -16,7 +16,11 @@ JSON_TYPES = {"application/json", "application/ld+json", "application/problem+js
 
 
 def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
-    return Blueprint(name, import_name, url_prefix=API_PREFIX, description=description)
+    """An API blueprint: under /api/v1, bearer-key authentication, JSON bodies only."""
+    blueprint = Blueprint(name, import_name, url_prefix=API_PREFIX, description=description)
+    blueprint.before_request(authenticate_request)
+    blueprint.before_request(check_content_type)
+    return blueprint
 
 
 def authenticate_request() -> None:

@@ -47,6 +47,7 @@ def from_environment(instance_path: str) -> dict:
         "GATEWAY_CLIENT_SECRET": os.environ.get("GATEWAY_CLIENT_SECRET", "local-secret"),
         "GATEWAY_DRY_RUN": _bool("GATEWAY_DRY_RUN", False),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 200_000),
         "API_PAGE_SIZE_MAX": _int("API_PAGE_SIZE_MAX", 200),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),

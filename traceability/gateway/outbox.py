@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     exists,
     func,
+    insert,
     or_,
     select,
     update,
@@ -137,6 +138,46 @@ def enqueue_record(kind: str, record) -> OutboxMessage | None:
         _enqueue_existing_records(record)
         return message
     return enqueue(kind, record.id, organization_id, method, path, body, resource_key, requires)
+
+
+def enqueue_records(kind: str, records) -> int:
+    """Queue many records at once (imports): one bulk insert instead of a statement per row."""
+    records = [record for record in records if _syncable(kind, record)]
+    if not records:
+        return 0
+    db.session.flush()
+    calls = [(record, *mapping.CALLS[kind](record)) for record in records]
+    keys = [call[4] for call in calls]
+    for start in range(0, len(keys), 500):
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.resource_key.in_(keys[start:start + 500]),
+                   OutboxMessage.state.in_(UNDELIVERED),
+                   or_(OutboxMessage.locked_until.is_(None),
+                       OutboxMessage.locked_until < utcnow()))
+            .values(state="superseded")
+            .execution_options(synchronize_session=False))
+    now = utcnow()
+    rows = [{
+        "kind": kind, "entity_id": str(record.id), "organization_id": record.organization_id,
+        "resource_key": key, "method": method, "path": path,
+        "body": json.dumps(body, ensure_ascii=False, sort_keys=True, default=str),
+        "idempotency_key": str(uuid.uuid4()), "state": "pending", "attempts": 0, "waits": 0,
+        "next_attempt_at": now, "last_error": "", "dry_run": False, "created_at": now,
+    } for record, method, path, body, key, _requires in calls]
+    message_ids: dict[str, int] = {}
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start:start + 1000]
+        db.session.execute(insert(OutboxMessage), chunk)
+        message_ids.update(db.session.execute(select(
+            OutboxMessage.idempotency_key, OutboxMessage.id).where(
+            OutboxMessage.idempotency_key.in_([row["idempotency_key"] for row in chunk]))).all())
+    dependencies = [{"message_id": message_ids[row["idempotency_key"]], "key": dependency}
+                    for row, call in zip(rows, calls, strict=True)
+                    for dependency in dict.fromkeys(call[5])]
+    for start in range(0, len(dependencies), 5000):
+        db.session.execute(insert(OutboxDependency), dependencies[start:start + 5000])
+    return len(rows)
 
 
 def _organization_sent_before(tax_code: str) -> bool:

@@ -42,8 +42,10 @@ def _outbox(kind: str, record) -> None:
 
 
 def _outbox_many(kind: str, records) -> None:
-    for record in records:
-        _outbox(kind, record)
+    """Queue many records at once (imports)."""
+    hook = current_app.extensions.get("gateway_outbox_many")
+    if hook is not None:
+        hook(kind, records)
 
 
 # --------------------------------------------------------------------------- access rules
