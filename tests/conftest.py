@@ -42,8 +42,13 @@ def _app(database_url):
 
 def _drop_everything() -> None:
     # Our own tables only: the gateway simulator keeps its sim_* tables in the same database.
-    db.metadata.drop_all(db.engine)
     with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # CASCADE: tables left by another schema version may still point at ours.
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
+        else:
+            db.metadata.drop_all(connection)
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 

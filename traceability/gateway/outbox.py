@@ -5,7 +5,7 @@ idempotency key the gateway uses to apply it once, the key of the resource it pu
 keys it needs at the gateway first. Delivery rules (see ``claim_due``):
 
 * per resource, messages go in the order they were written;
-* a message waits while any older message for a resource it needs is still undelivered;
+* a message waits while any message for a resource it needs is still undelivered;
 * a newer message for the same resource supersedes an undelivered older one (each message
   carries the whole record, so only the newest matters).
 """
@@ -232,17 +232,23 @@ def claim_due(worker_id: str, limit: int = 20, lease_seconds: float = 60.0) -> l
     """
     now = utcnow()
     older = aliased(OutboxMessage)
+    needed = aliased(OutboxMessage)
     dependency = aliased(OutboxDependency)
-    # Both subqueries refer to the candidate row of the outer query (correlated).
-    blocked_by_older = exists().where(
+    # Both subqueries refer to the candidate row of the outer query (correlated). A message
+    # waits for older undelivered messages of its own resource (FIFO), and for undelivered
+    # messages of the resources it needs, older or newer: a product updated after its lot was
+    # queued still has to reach the gateway before the lot. Needs never form a cycle
+    # (organization ← location, product ← lot ← events, recalls).
+    earlier_same_resource = exists().where(
         older.id < OutboxMessage.id,
         older.state.in_(UNDELIVERED),
-        or_(
-            older.resource_key == OutboxMessage.resource_key,
-            older.resource_key.in_(
-                select(dependency.key).where(dependency.message_id == OutboxMessage.id)
-                .correlate(OutboxMessage).scalar_subquery()
-            ),
+        older.resource_key == OutboxMessage.resource_key,
+    )
+    needs_undelivered = exists().where(
+        needed.state.in_(UNDELIVERED),
+        needed.resource_key.in_(
+            select(dependency.key).where(dependency.message_id == OutboxMessage.id)
+            .correlate(OutboxMessage).scalar_subquery()
         ),
     )
     query = (
@@ -251,7 +257,8 @@ def claim_due(worker_id: str, limit: int = 20, lease_seconds: float = 60.0) -> l
             OutboxMessage.state == "pending",
             OutboxMessage.next_attempt_at <= now,
             or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
-            ~blocked_by_older,
+            ~earlier_same_resource,
+            ~needs_undelivered,
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
