@@ -50,11 +50,15 @@ def _env(**extra) -> dict:
     return env
 
 
+def _spawn(args: list[str], env: dict, log_path: Path) -> subprocess.Popen:
+    """A ``flask`` subprocess whose stderr goes to ``log_path`` (kept for post-mortems)."""
+    with open(log_path, "ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", *args],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+
+
 def _start_worker(env: dict, log_path: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "gateway", "worker", "--poll", "0.05",
-         "--batch-size", "10"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(log_path, "ab"))
+    return _spawn(["gateway", "worker", "--poll", "0.05", "--batch-size", "10"], env, log_path)
 
 
 def _make_changes() -> int:
@@ -99,12 +103,10 @@ def test_chaos(app, database_url, tmp_path):
     sim_url = f"http://127.0.0.1:{port}"
     logs = tmp_path / "logs"
     logs.mkdir()
-    simulator = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "gateway", "simulator",
-         "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=open(logs / "simulator.log", "ab"),
-        env=_env(SIM_DATABASE_URL=f"sqlite:///{tmp_path / 'sim.sqlite'}",
-                 SIM_AUTO_ACTIVATE_AFTER="2", SIM_FAULT_SEED="7"))
+    simulator = _spawn(["gateway", "simulator", "--port", str(port)],
+                       _env(SIM_DATABASE_URL=f"sqlite:///{tmp_path / 'sim.sqlite'}",
+                            SIM_AUTO_ACTIVATE_AFTER="2", SIM_FAULT_SEED="7"),
+                       logs / "simulator.log")
     workers: list[subprocess.Popen] = []
     try:
         admin = httpx.Client(base_url=sim_url + "/_sim", timeout=10)
