@@ -14,10 +14,12 @@ import signal
 import socket
 import threading
 import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import update
 
 from ..database import utcnow
 from ..extensions import db
@@ -78,6 +80,7 @@ class SyncWorker:
         """
         started = time.monotonic()
         in_flight: dict = {}
+        ready: deque = deque()  # claimed (leased) and waiting for a free slot
         with self.app.app_context():
             sqlite = db.engine.dialect.name == "sqlite"
             executor = ThreadPoolExecutor(max_workers=self.concurrency,
@@ -89,19 +92,20 @@ class SyncWorker:
                     if sqlite and not self._hold_sqlite_lease():
                         self.stopping.wait(self.poll_interval)
                         continue
-                    free = self.concurrency - len(in_flight)
-                    if free > 0:
-                        for call in self._claim(free):
-                            if self.dry_run:
-                                self._finish(call[0], "sent", status=None, error="",
-                                             dry_run=True)
-                            else:
-                                in_flight[executor.submit(self._send, call)] = call[0]
+                    if len(ready) < self.concurrency:
+                        ready.extend(self._claim(max(self.batch_size, 2 * self.concurrency)))
+                    while ready and len(in_flight) < self.concurrency:
+                        call = ready.popleft()
+                        if self.dry_run:
+                            self._finish(call[0], "sent", status=None, error="", dry_run=True)
+                        else:
+                            in_flight[executor.submit(self._send, call)] = call[0]
                     self._chores()
                     if not in_flight:
-                        if until_idle and not self._claimable_soon():
+                        if until_idle and not ready and not self._claimable_soon():
                             break
-                        self.stopping.wait(self.poll_interval)
+                        if not ready:
+                            self.stopping.wait(self.poll_interval)
                         continue
                     done, _ = wait(in_flight, timeout=self.poll_interval,
                                    return_when=FIRST_COMPLETED)
@@ -110,12 +114,20 @@ class SyncWorker:
             finally:
                 for future in list(in_flight):  # let calls in hand finish, record them
                     self._record(in_flight.pop(future), future.result())
+                for call in ready:  # claimed but not sent: free them for other workers
+                    self._release(call[0])
                 executor.shutdown(wait=True)
                 if sqlite:
                     release_sqlite_lease(self.worker_id)
                     db.session.commit()
                 db.session.remove()
         return self.delivered
+
+    def _release(self, message_id: int) -> None:
+        db.session.execute(update(OutboxMessage).where(
+            OutboxMessage.id == message_id, OutboxMessage.locked_by == self.worker_id)
+            .values(locked_by=None, locked_until=None))
+        db.session.commit()
 
     def _claimable_soon(self) -> bool:
         """With ``until_idle``: stop only when nothing could be claimed right now."""
