@@ -228,3 +228,19 @@ def test_newer_message_supersedes_undelivered_older(app):
     db.session.refresh(first)
     assert first.state == "superseded" and second.state == "pending"
     assert outbox.sync_state("product", 1)["message_id"] == second.id
+
+
+def test_business_sees_sync_state_of_its_records(synced_app, client):
+    admin_user, _ = factories.user_with_key("admin@example.vn", "admin")
+    org, _, product, batch = build_records(admin_user)
+    _, owner = factories.user_with_key("owner@example.vn", "business", organization_id=org.id)
+    state = client.get("/api/v1/gateway/sync-state", query_string={"kind": "batch",
+                                                                   "id": batch.id},
+                       headers=owner).json
+    assert state["state"] == "pending"
+    other = factories.organization(tax_code="1100654321", prefixes=("8930002",))
+    _, stranger = factories.user_with_key("x@example.vn", "business", organization_id=other.id)
+    assert client.get("/api/v1/gateway/sync-state", query_string={
+        "kind": "product", "id": product.id}, headers=stranger).status_code == 404
+    assert client.get("/api/v1/gateway/sync-state", query_string={
+        "kind": "spaceship", "id": 1}, headers=owner).status_code == 422

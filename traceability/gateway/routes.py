@@ -7,6 +7,7 @@ from ..accounts.services import require_role
 from ..apiutil import actor, api_blueprint, paginate, require_actor
 from ..errors import NotFound
 from ..extensions import db
+from ..registry import services as registry
 from . import outbox
 
 blp = api_blueprint("gateway", __name__, "Sync with the national traceability gateway")
@@ -81,6 +82,32 @@ def list_messages(args):
         query = query.where(outbox.OutboxMessage.state == args["state"])
     return paginate(query.order_by(outbox.OutboxMessage.id.desc()), args["page"],
                     args["per_page"], lambda m: m.to_dict())
+
+
+class SyncStateArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ["organization", "location", "product", "batch", "certificate"]))
+    id = fields.Integer(required=True)
+
+
+RECORD_READERS = {
+    "organization": registry.get_organization, "location": registry.get_location,
+    "product": registry.get_product, "batch": registry.get_batch,
+    "certificate": registry.get_certificate,
+}
+
+
+@blp.route("/gateway/sync-state")
+@blp.arguments(SyncStateArgs, location="query")
+@blp.response(200)
+def sync_state(args):
+    """Where one of your records stands with the national gateway (and the gateway's message
+    if it was refused)."""
+    RECORD_READERS[args["kind"]](require_actor(), args["id"])  # 404 unless you may read it
+    return outbox.sync_state(args["kind"], args["id"])
 
 
 @blp.route("/gateway/messages/<int:message_id>/retry", methods=["POST"])
