@@ -78,7 +78,7 @@ def _select_locale():
 #   models.py  its tables         routes.py  ``blp``: API blueprint under /api/v1
 #   views.py   ``bp``: pages       cli.py     ``cli``: click group(s) for ``flask …``
 CAPABILITIES = ("accounts", "registry", "events", "labels", "resolver", "oversight", "gateway",
-                "web")
+                "web", "ops")
 EXTRA_MODEL_MODULES = ("oversight.audit", "gateway.outbox")
 
 

@@ -62,6 +62,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        "ACCESS_LOG_JSON": _bool("ACCESS_LOG_JSON", False),
         "SMTP_URL": os.environ.get("SMTP_URL", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@traceability.local"),
         "BABEL_DEFAULT_LOCALE": "vi",
