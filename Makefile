@@ -40,7 +40,7 @@ bench: install
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Debian packages some tests use (headless Chromium, pdftoppm, cairo for SVG rasterising,
-# a Vietnamese-capable font).
+# a Vietnamese-capable font, nginx to check the site file, pg_dump for backups).
 # Needs root; tests that need them skip with a reason where they are missing.
 system-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -48,6 +48,8 @@ system-deps:
 		command -v chromium >/dev/null || missing="$$missing chromium chromium-driver"; \
 		command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 		ldconfig -p | grep -q libcairo.so.2 || missing="$$missing libcairo2"; \
+		command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+		command -v pg_dump >/dev/null || missing="$$missing postgresql-client"; \
 		[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 		if [ -n "$$missing" ]; then apt-get update -qq && \
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
