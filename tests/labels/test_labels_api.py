@@ -162,7 +162,9 @@ def test_cli_print_decodes_label_by_label(app, runner, owned, tmp_path):
     subprocess.run(["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", "1", str(out),
                     str(tmp_path / "page")], check=True)
     page = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
-    found = {code.text for code in zxingcpp.read_barcodes(page)}
+    # Only QR codes: random text on a label can now and then pass for a short linear symbol.
+    found = {code.text for code in zxingcpp.read_barcodes(
+        page, formats=zxingcpp.BarcodeFormat.QRCode)}
     expected = {link for _, link in iter_run_serials(db.session.scalar(select(PrintRun)))}
     assert found == expected and len(found) == 24
 

@@ -426,3 +426,24 @@ def test_refused_change_writes_nothing(client, world):
     client.post("/api/v1/products", headers=world["a"], json=product_payload(gtin="123"))
     after = db.session.scalar(select(db.func.count()).select_from(AuditEntry))
     assert before == after
+
+
+def test_unique_race_leaves_nothing_behind(app, world):
+    """A duplicate caught only by the database's unique index rolls the whole change back."""
+    from traceability.accounts.models import User
+    from traceability.errors import Conflict
+    from traceability.registry import services as registry
+    from traceability.registry.models import Product
+
+    admin = db.session.scalar(select(User).where(User.email == "admin@example.vn"))
+    registry.create_product(admin, {**product_payload(), "organization_id": world["org_a"]})
+    db.session.commit()
+    before = db.session.scalar(select(db.func.count()).select_from(AuditEntry))
+    registry.create_location(admin, {"organization_id": world["org_a"], "name": "Kho",
+                                     "type": "warehouse", "gln": make_gtin("893000100050")})
+    db.session.add(Product(organization_id=world["org_a"], gtin="0" + SHALLOT, name="x"))
+    with pytest.raises(Conflict):
+        registry._flush_unique("duplicate")
+    db.session.commit()
+    assert db.session.scalar(select(db.func.count()).select_from(AuditEntry)) == before
+    assert db.session.scalar(select(db.func.count()).select_from(Product)) == 1

@@ -95,8 +95,11 @@ def record(actor, action: str, entity_type: str, entity_id, *, organization_id=N
            details: dict | None = None) -> AuditEntry:
     """Append an entry in the current transaction; the caller commits with its change."""
     session = db.session
+    # No session synchronisation: nothing in the session mirrors the head row, and scanning
+    # every loaded object on each append makes big transactions quadratic.
     session.execute(update(AuditHead).where(AuditHead.id == 1)
-                    .values(last_seq=AuditHead.last_seq + 1))
+                    .values(last_seq=AuditHead.last_seq + 1)
+                    .execution_options(synchronize_session=False))
     head = session.execute(select(AuditHead.last_seq, AuditHead.last_hash)
                            .where(AuditHead.id == 1)).one_or_none()
     if head is None:
@@ -119,7 +122,8 @@ def record(actor, action: str, entity_type: str, entity_id, *, organization_id=N
     )
     entry.hash = entry_hash(entry)
     session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash))
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash)
+                    .execution_options(synchronize_session=False))
     return entry
 
 

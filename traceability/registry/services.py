@@ -880,9 +880,13 @@ def _apply_changes(record, data: dict) -> dict:
 
 
 def _flush_unique(message: str) -> None:
-    """Flush, turning a unique-constraint race with another writer into a 409."""
+    """Flush, turning a unique-constraint race with another writer into a 409.
+
+    The whole transaction is rolled back: the request fails and must leave nothing behind.
+    (No savepoint: with pysqlite a savepoint opened before any write commits on release.)
+    """
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        db.session.flush()
     except IntegrityError as error:
+        db.session.rollback()
         raise Conflict(message) from error
