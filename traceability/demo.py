@@ -113,6 +113,54 @@ ORGANIZATIONS = [
 ]
 
 
+# Recorded stages per lot: (sector template, stage, local time, location index, fields).
+STAGES = {
+    "VC2026-03A": [
+        ("fresh_produce", "planting", "2025-12-20T07:00", 0,
+         {"crop_variety": "Hành tím Vĩnh Châu", "seed_source": "Củ giống HTX tự để",
+          "area_hectares": 12}),
+        ("fresh_produce", "fertilizing", "2026-01-15T06:30", 0,
+         {"fertilizer_name": "Phân hữu cơ vi sinh Sông Gianh", "amount_applied": "800 kg"}),
+        ("fresh_produce", "spraying", "2026-02-01T06:00", 0,
+         {"product_name": "Bacillus thuringiensis (Xentari 35WDG)", "target_pest": "Sâu xanh",
+          "withdrawal_period_days": 7}),
+        ("fresh_produce", "harvesting", "2026-03-10T08:30", 0, {"quantity": 2400, "uom": "KGM"}),
+        ("fresh_produce", "packing", "2026-03-11T15:00", 1,
+         {"quantity": 2400, "uom": "KGM", "packaging_type": "Túi lưới 500 g",
+          "package_count": 4800}),
+    ],
+    "ST25-2603-01": [
+        ("rice", "sowing", "2025-11-05T06:00", 0,
+         {"crop_variety": "ST25", "seed_source": "Giống xác nhận DNTN Hồ Quang Trí",
+          "area_hectares": 30}),
+        ("rice", "fertilizing", "2025-12-10T06:00", 0, {"fertilizer_name": "Phân hữu cơ"}),
+        ("rice", "harvesting", "2026-03-01T07:00", 0,
+         {"quantity": 15000, "uom": "KGM", "moisture_percent": 22}),
+        ("rice", "drying", "2026-03-05T09:00", 1, {"moisture_percent": 14,
+                                                   "drying_method": "dryer"}),
+        ("rice", "packing", "2026-03-20T14:00", 1,
+         {"quantity": 12000, "uom": "KGM", "packaging_type": "Túi 5 kg", "package_count": 2400}),
+    ],
+    "TL-2026-W14": [
+        ("fresh_produce", "fertilizing", "2026-02-20T06:00", 0,
+         {"fertilizer_name": "Phân chuồng ủ hoai"}),
+        ("fresh_produce", "harvesting", "2026-04-01T05:30", 0, {"quantity": 3500, "uom": "KGM"}),
+        ("fresh_produce", "packing", "2026-04-01T13:00", 0,
+         {"quantity": 3500, "uom": "KGM", "packaging_type": "Thùng carton 10 kg",
+          "package_count": 350}),
+    ],
+}
+
+
+def _record_stages(owner, batch, locations) -> None:
+    from .events import stages
+
+    for template, stage, when, location_index, fields in STAGES.get(batch.lot, []):
+        stages.record_stage(owner, batch, template, stage, {
+            "event_time": when + ":00+07:00", "location_id": locations[location_index].id,
+            "fields": fields})
+
+
 def demo_loaded() -> bool:
     first = ORGANIZATIONS[0]["tax_code"]
     return db.session.scalar(select(Organization.id).where(Organization.tax_code == first)) \
@@ -150,10 +198,11 @@ def load_demo(password: str) -> list[str]:
             gtin = _with_check_digit(prefix + item["item"])
             products[item["item"]] = registry.create_product(owner, {**fields, "gtin": gtin})
         for item, lot, produced, quantity, unit, location_index in spec["batches"]:
-            registry.create_batch(owner, {
+            batch = registry.create_batch(owner, {
                 "product_id": products[item].id, "lot": lot, "production_date": produced,
                 "quantity": quantity, "unit": unit,
                 "location_id": locations[location_index].id})
+            _record_stages(owner, batch, locations)
         for cert in spec["certificates"]:
             data = {k: v for k, v in cert.items() if k not in {"location", "product"}}
             if "location" in cert:
