@@ -211,8 +211,38 @@ def recall(actor, batch_id: int, reason: str, level: str = "2"):
                                           "(1: serious health risk … 3: unlikely to harm)."]})
     batch, decision = _decide(actor, batch_id, "recall", reason, level)
     _queue_recall_for_gateway(batch, decision)
-    _create_notices(batch, decision)
+    affected = downstream(batch)
+    _recall_products_made_from(actor, batch, decision, affected)
+    _create_notices(batch, decision, affected)
     return batch
+
+
+def _recall_products_made_from(actor, source: Batch, decision: StatusDecision,
+                               affected: list[dict]) -> None:
+    """What was made from a recalled lot is recalled with it, whoever made it.
+
+    Lots that merely changed hands are the same lot (already recalled); batches produced from
+    it, at any depth, get their own final recall decision naming the source lot, so every
+    consumer page in the chain shows it at the next scan.
+    """
+    reason = (f"Được làm từ lô {source.lot} (GTIN {source.gtin}) đã bị thu hồi / Made from "
+              f"recalled lot {source.lot} (GTIN {source.gtin}): {decision.reason}")
+    for item in affected:
+        made = item.get("batch")
+        if made is None or made.id == source.id or made.status == "recalled":
+            continue
+        derived = StatusDecision(
+            batch_id=made.id, action="recall", reason=reason, level=decision.level,
+            previous_status=made.status, decided_by=actor.id, decided_by_label=actor.email)
+        db.session.add(derived)
+        made.status, made.status_reason = "recalled", reason
+        made.status_changed_at = audit.utcnow()
+        db.session.flush()
+        audit.record(actor, "batch.recall", "batch", made.id, organization_id=made.organization_id,
+                     details={"reason": reason, "level": decision.level,
+                              "source_batch": source.id, "previous": derived.previous_status})
+        registry._outbox("batch", made)
+        _queue_recall_for_gateway(made, derived)
 
 
 def _queue_recall_for_gateway(batch: Batch, decision: StatusDecision) -> None:
@@ -235,9 +265,9 @@ def downstream(batch: Batch) -> list[dict]:
     return chain.affected_by_recall(batch)
 
 
-def _create_notices(batch: Batch, decision: StatusDecision) -> None:
+def _create_notices(batch: Batch, decision: StatusDecision, affected: list[dict]) -> None:
     seen: set[tuple[int, str]] = set()
-    for item in downstream(batch):
+    for item in affected:
         organization = item.get("organization")
         if organization is None:
             continue
