@@ -62,11 +62,13 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
         "ACCESS_LOG_JSON": _bool("ACCESS_LOG_JSON", False),
         "SMTP_URL": os.environ.get("SMTP_URL", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@traceability.local"),
         "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_TRANSLATION_DIRECTORIES": "web/translations",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
         "LANGUAGES": ("vi", "en"),
         # OpenAPI (flask-smorest); Swagger UI served from the pip-installed bundle, no CDN.

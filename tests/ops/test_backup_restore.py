@@ -58,3 +58,28 @@ def test_metrics(app, client):
                           ).status_code == 200
     finally:
         app.config["METRICS_TOKEN"] = ""
+
+
+def test_security_headers(client):
+    page = client.get("/")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Strict-Transport-Security" not in page.headers
+    secure = client.get("/", base_url="https://id.example.vn")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "unsafe-inline" in client.get("/api/docs").headers["Content-Security-Policy"]
+
+
+def test_session_cookie_is_http_only(app, client):
+    from traceability.accounts import services
+
+    services.create_user("c@example.vn", "inspector", password="a long password")
+    db.session.commit()
+    response = client.post("/login", data={"email": "c@example.vn",
+                                           "password": "a long password"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
