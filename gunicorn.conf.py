@@ -32,3 +32,10 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def worker_exit(server, worker):
+    """Write the scans still buffered in this worker before it goes."""
+    from traceability.resolver.scanlog import flush_at_exit
+
+    flush_at_exit()

@@ -162,3 +162,38 @@ def require_role(actor: User | None, *roles: str) -> User:
     if actor.role not in roles:
         raise Forbidden("Your account's role may not do this.")
     return actor
+
+
+def get_inspector(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.role != "inspector":
+        raise NotFound(f"Inspector {user_id} not found.")
+    return user
+
+
+def update_inspector(actor, user_id: int, *, name: str, provinces: list[str]) -> User:
+    """Rename an inspector or change the provinces they oversee (admins only)."""
+    require_role(actor, "admin")
+    user = get_inspector(user_id)
+    cleaned = list(dict.fromkeys(p.strip() for p in provinces if p.strip()))
+    if any(len(p) > 100 for p in cleaned):
+        raise ValidationFailed({"provinces": ["Longer than maximum length 100."]})
+    changes = {}
+    if user.name != name.strip():
+        changes["name"] = user.name = name.strip()
+    if user.provinces != cleaned:
+        user.scope_provinces = ",".join(cleaned)
+        changes["scope_provinces"] = cleaned
+    if changes:
+        audit.record(actor, "user.update", "user", user.id, details=changes)
+    return user
+
+
+def set_active(actor, user_id: int, active: bool) -> User:
+    """Switch an inspector off (no sign-in, no API key works) or on again (admins only)."""
+    require_role(actor, "admin")
+    user = get_inspector(user_id)
+    if user.active != active:
+        user.active = active
+        audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id)
+    return user

@@ -1,18 +1,41 @@
-"""Site-wide pages: home, health probes, the API docs' static files, language switch."""
+"""Site-wide pages: home, health probes, the API docs' static files, language switch.
 
+``bp`` is the entry point of every page: the business portal (/portal), the inspector console
+(/console) and the administration (/admin) are blueprints registered under it.
+"""
+
+import os
 from pathlib import Path
 
 from flask import Blueprint, abort, redirect, render_template, request, send_from_directory, session
+from flask_login import current_user
 from sqlalchemy import text
 
 from ..extensions import db
+from . import admin, console, display, portal
+from .access import home_for
 
 bp = Blueprint("web", __name__)
+bp.register_blueprint(portal.bp)
+bp.register_blueprint(console.bp)
+bp.register_blueprint(admin.bp)
+
+TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
+
+
+@bp.record_once
+def _init(state) -> None:
+    """Catalogues, template filters and helpers for every page."""
+    app = state.app
+    babel_config = app.extensions.get("babel")
+    if babel_config is not None and TRANSLATIONS not in babel_config.translation_directories:
+        babel_config.translation_directories.insert(0, TRANSLATIONS)
+    display.install(app)
 
 
 @bp.route("/")
 def index():
-    return render_template("index.html")
+    return render_template("index.html", home=home_for(current_user))
 
 
 @bp.route("/lang/<code>")
