@@ -14,6 +14,8 @@ from .schemas import (
     ParsedCodeOut,
     ReasonInput,
     RecallInput,
+    ReportListArgs,
+    TriageInput,
 )
 
 blp = api_blueprint("oversight", __name__, "Codes, trace, holds and recalls, inspections, audit")
@@ -139,3 +141,22 @@ def audit_log(args):
     """Who changed what and when (``entity=batch`` or ``entity=batch:12``), newest first."""
     query = services.audit_query(actor(), entity=args["entity"], action=args["action"])
     return paginate(query, args["page"], args["per_page"], lambda entry: entry.to_dict())
+
+
+@blp.route("/reports")
+@blp.arguments(ReportListArgs, location="query")
+@blp.response(200)
+def list_reports(args):
+    """The inbox of consumer reports (inspectors and admins), newest first."""
+    query = services.list_reports(actor(), status=args["status"])
+    return paginate(query, args["page"], args["per_page"], services.report_to_dict)
+
+
+@blp.route("/reports/<int:report_id>/triage", methods=["POST"])
+@blp.arguments(TriageInput)
+@blp.response(200)
+def triage_report(data, report_id):
+    """Move a report to triaged or closed (with a note), or reopen it."""
+    report = services.triage_report(actor(), report_id, data["status"], data["note"])
+    db.session.commit()
+    return services.report_to_dict(report)

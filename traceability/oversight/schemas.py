@@ -93,3 +93,18 @@ class InspectionListArgs(Schema):
 
     organization_id = fields.Integer(load_default=None)
     batch_id = fields.Integer(load_default=None)
+
+
+class ReportListArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default=None,
+                           validate=validate.OneOf(["new", "triaged", "closed"]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class TriageInput(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["new", "triaged", "closed"]))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))

@@ -438,3 +438,71 @@ def audit_query(actor, *, entity: str | None = None, entity_type: str | None = N
 def count_decisions() -> dict:
     return dict(db.session.execute(select(StatusDecision.action, func.count())
                                    .group_by(StatusDecision.action)).all())
+
+
+# --------------------------------------------------------------------------- inbox
+
+REPORT_FLOW = {"new": ("triaged", "closed"), "triaged": ("closed", "new"), "closed": ("new",)}
+
+
+def list_reports(actor, *, status: str | None = None):
+    """Consumer reports from scan pages, newest first, within the inspector's provinces."""
+    from ..resolver.models import ConsumerReport
+
+    _require_staff(actor)
+    query = select(ConsumerReport)
+    clause = registry._visible_org_ids_clause(actor, ConsumerReport.organization_id)
+    if clause is not None:
+        query = query.where(clause)
+    if status:
+        query = query.where(ConsumerReport.status == status)
+    return query.order_by(ConsumerReport.created_at.desc(), ConsumerReport.id.desc())
+
+
+def triage_report(actor, report_id: int, status: str, note: str = ""):
+    """Move a report through new → triaged → closed (or reopen it), with a note."""
+    from ..resolver.models import ConsumerReport
+
+    _require_staff(actor)
+    report = db.session.get(ConsumerReport, report_id)
+    organization = (db.session.get(Organization, report.organization_id)
+                    if report is not None and report.organization_id else None)
+    if report is None or (organization is not None
+                          and not registry.can_read_organization(actor, organization)):
+        raise NotFound(f"Report {report_id} not found.")
+    allowed = REPORT_FLOW.get(report.status, ())
+    if status not in allowed:
+        raise ValidationFailed({"status": [
+            f"A {report.status} report can become: {', '.join(allowed)}."]})
+    note = (note or "").strip()
+    if status == "closed" and not note:
+        raise ValidationFailed({"note": ["Say what was done, so the next person knows."]})
+    previous, report.status = report.status, status
+    audit.record(actor, f"report.{status}", "consumer_report", report.id,
+                 organization_id=report.organization_id,
+                 details={"from": previous, "note": note})
+    return report
+
+
+def report_to_dict(report) -> dict:
+    return {"id": report.id, "created_at": report.created_at.isoformat(), "gtin": report.gtin,
+            "lot": report.lot, "serial": report.serial, "batch_id": report.batch_id,
+            "organization_id": report.organization_id, "category": report.category,
+            "message": report.message, "contact": report.contact, "status": report.status,
+            "region": report.region}
+
+
+def inbox(actor) -> dict:
+    """What needs an inspector's eyes: open consumer reports and open suspected copies."""
+    from ..resolver import services as resolver
+
+    reports = db.session.scalars(list_reports(actor).where(
+        _report_open()).limit(200)).all()
+    alerts = db.session.scalars(resolver.list_copy_alerts(actor, status="open").limit(200)).all()
+    return {"reports": reports, "copy_alerts": alerts}
+
+
+def _report_open():
+    from ..resolver.models import ConsumerReport
+
+    return ConsumerReport.status != "closed"

@@ -121,6 +121,36 @@ def batch_action(batch_id, action):
                            digital_link=services.batch_digital_link(batch)), status
 
 
+# --------------------------------------------------------------------------- inbox
+
+REPORT_NEXT = {"new": ("triaged", "closed"), "triaged": ("closed", "new"), "closed": ("new",)}
+
+
+@bp.route("/inbox")
+def inbox():
+    """Open consumer reports and suspected copies, to triage."""
+    from ..oversight import services as oversight
+
+    return render_template("console/inbox.html", next_states=REPORT_NEXT,
+                           **oversight.inbox(actor()))
+
+
+@bp.route("/reports/<int:report_id>/triage", methods=["POST"])
+def triage(report_id):
+    from ..oversight import services as oversight
+
+    try:
+        oversight.triage_report(actor(), report_id, request.form.get("status", ""),
+                                request.form.get("note", ""))
+        db.session.commit()
+        flash(gettext("Report updated."), "success")
+    except ServiceError as error:
+        db.session.rollback()
+        flash(translate(" ".join(m for ms in (error.errors or {}).values() for m in ms)
+                        or error.detail), "error")
+    return redirect(url_for(".inbox"), 303)
+
+
 # --------------------------------------------------------------------------- inspections
 
 INSPECTION_SPEC = {"organization_id": "choice", "batch_id": "choice", "date": "date",

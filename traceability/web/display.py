@@ -99,6 +99,7 @@ def navigation() -> list[tuple[str, str]]:
         items.append((url_for("web.console.search"), gettext("Trace a code")))
         if optional.available("oversight.services", "list_inspections", "create_inspection"):
             items.append((url_for("web.console.inspections"), gettext("Inspections")))
+        items.append((url_for("web.console.inbox"), gettext("Reports inbox")))
     return items
 
 
