@@ -50,6 +50,7 @@ system-deps:
 		ldconfig -p | grep -q libcairo.so.2 || missing="$$missing libcairo2"; \
 		command -v nginx >/dev/null || missing="$$missing nginx-light"; \
 		command -v pg_dump >/dev/null || missing="$$missing postgresql-client"; \
+		command -v wrk >/dev/null || missing="$$missing wrk"; \
 		[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 		if [ -n "$$missing" ]; then apt-get update -qq && \
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
