@@ -36,6 +36,7 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
 from .context import Namespaces
+from .hashing import _SENSOR_METADATA_ORDER, _SENSOR_REPORT_ORDER
 from .timeutil import parse_offset, parse_timestamp
 from .vocabulary import ACTIONS, Form, Vocabulary, classify
 
@@ -118,45 +119,9 @@ _DOCUMENT_FIELDS = frozenset(
     }
 )
 _SENSOR_ELEMENT_FIELDS = frozenset({"sensorMetadata", "sensorReport"})
-_SENSOR_METADATA_FIELDS = frozenset(
-    {
-        "time",
-        "startTime",
-        "endTime",
-        "deviceID",
-        "deviceMetadata",
-        "rawData",
-        "dataProcessingMethod",
-        "bizRules",
-    }
-)
-_SENSOR_REPORT_FIELDS = frozenset(
-    {
-        "type",
-        "exception",
-        "deviceID",
-        "deviceMetadata",
-        "rawData",
-        "dataProcessingMethod",
-        "time",
-        "microorganism",
-        "chemicalSubstance",
-        "value",
-        "component",
-        "stringValue",
-        "booleanValue",
-        "hexBinaryValue",
-        "uriValue",
-        "minValue",
-        "maxValue",
-        "meanValue",
-        "sDev",
-        "percRank",
-        "percValue",
-        "uom",
-        "coordinateReferenceSystem",
-    }
-)
+# The sensor fields the standard defines: the same names the event hash puts in order.
+_SENSOR_METADATA_FIELDS = frozenset(_SENSOR_METADATA_ORDER)
+_SENSOR_REPORT_FIELDS = frozenset(_SENSOR_REPORT_ORDER)
 _ERROR_DECLARATION_FIELDS = frozenset({"declarationTime", "reason", "correctiveEventIDs"})
 _JSONLD_KEYWORDS = frozenset({"@context", "@id", "@type", "@value", "@language", "@list", "@set"})
 _MAX_MESSAGE = 300
