@@ -181,3 +181,27 @@ def test_gs1_parse_cli(runner):
     assert result.exit_code == 0 and '"value": "ABC"' in result.output
     bad = runner.invoke(args=["gs1", "parse", "(01)09506000134353"])
     assert bad.exit_code == 2 and "check digit" in bad.output.lower()
+
+
+def test_inspector_scoped_by_sector(app, client):
+    from tests.registry.conftest import make_gtin
+    from traceability.registry import services as registry
+    from traceability.registry.cli import OperatorActor
+
+    org, _, batch = farm_batch()  # its product is sector "other"
+    rice_org = factories.organization(name="Gạo", tax_code="2200999888", prefixes=("8930009",))
+    registry.create_product(OperatorActor(), {
+        "organization_id": rice_org.id, "gtin": make_gtin("893000900001"), "name": "Gạo ST25",
+        "sector": "rice"})
+    db.session.commit()
+    _, rice_inspector = factories.user_with_key("rice@example.vn", "inspector",
+                                                scope_sectors=["rice"])
+    listing = client.get("/api/v1/organizations", headers=rice_inspector).json
+    assert [o["id"] for o in listing["items"]] == [rice_org.id]
+    assert client.get(f"/api/v1/batches/{batch.id}", headers=rice_inspector).status_code == 404
+    assert client.post(f"/api/v1/batches/{batch.id}/hold", json={"reason": "x"},
+                       headers=rice_inspector).status_code == 404
+    _, admin = factories.user_with_key("boss@example.vn", "admin")
+    bad = client.post("/api/v1/users", headers=admin, json={
+        "email": "x@example.vn", "role": "inspector", "scope_sectors": ["gold"]})
+    assert bad.status_code == 422 and "scope_sectors" in bad.json["errors"]

@@ -23,12 +23,15 @@ def cli():
 @click.option("--password", default=None, help="Password for signing in to the web pages.")
 @click.option("--province", "provinces", multiple=True,
               help="Limit an inspector to a province (repeatable).")
+@click.option("--sector", "sectors", multiple=True,
+              help="Limit an inspector to a sector, e.g. rice (repeatable).")
 @with_appcontext
-def create(email, role, organization_id, name, password, provinces):
+def create(email, role, organization_id, name, password, provinces, sectors):
     """Create an account; its new API key is printed alone on the last line."""
     try:
         user = services.create_user(email, role, organization_id=organization_id, name=name,
-                                    password=password, scope_provinces=list(provinces))
+                                    password=password, scope_provinces=list(provinces),
+                                    scope_sectors=list(sectors))
         _, plain = services.issue_api_key(user, "cli")
         db.session.commit()
     except ServiceError as error:

@@ -24,6 +24,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # Inspector scope: comma-separated provinces; empty means every province.
     scope_provinces: Mapped[str] = mapped_column(String(1000), nullable=False, default="")
+    # Inspector scope by sector (fresh_produce, rice, meat…); empty means every sector.
+    scope_sectors: Mapped[str] = mapped_column(String(500), nullable=False, default="",
+                                               server_default="")
     created_at = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     api_keys = relationship("ApiKey", back_populates="user", cascade="all, delete-orphan")
@@ -48,6 +51,10 @@ class User(UserMixin, db.Model):
     def provinces(self) -> list[str]:
         return [p for p in (self.scope_provinces or "").split(",") if p]
 
+    @property
+    def sectors(self) -> list[str]:
+        return [s for s in (self.scope_sectors or "").split(",") if s]
+
     def to_dict(self) -> dict:
         return {
             "id": self.id,
@@ -57,6 +64,7 @@ class User(UserMixin, db.Model):
             "organization_id": self.organization_id,
             "active": self.active,
             "scope_provinces": self.provinces,
+            "scope_sectors": self.sectors,
             "created_at": self.created_at.isoformat(),
         }
 

@@ -32,7 +32,7 @@ def create_user(data):
     user = services.create_user(
         data["email"], data["role"], organization_id=data["organization_id"],
         name=data["name"], password=data["password"], actor=actor,
-        scope_provinces=data["scope_provinces"],
+        scope_provinces=data["scope_provinces"], scope_sectors=data["scope_sectors"],
     )
     _, plain = services.issue_api_key(user, "initial", actor=actor)
     db.session.commit()

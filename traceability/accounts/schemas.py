@@ -11,6 +11,8 @@ class UserCreateSchema(Schema):
     password = fields.String(load_default=None, allow_none=True, load_only=True)
     scope_provinces = fields.List(fields.String(validate=validate.Length(max=100)),
                                   load_default=list)
+    scope_sectors = fields.List(fields.String(validate=validate.Length(max=40)),
+                                load_default=list)
 
 
 class UserSchema(Schema):
@@ -21,6 +23,7 @@ class UserSchema(Schema):
     organization_id = fields.Integer(allow_none=True)
     active = fields.Boolean()
     scope_provinces = fields.List(fields.String())
+    scope_sectors = fields.List(fields.String())
     created_at = fields.String()
 
 

@@ -37,9 +37,10 @@ def get_user_by_email(email: str) -> User | None:
 
 def create_user(email: str, role: str, *, organization_id: int | None = None,
                 name: str = "", password: str | None = None, actor=None,
-                scope_provinces: list[str] | None = None) -> User:
+                scope_provinces: list[str] | None = None,
+                scope_sectors: list[str] | None = None) -> User:
     """Create an account. The caller commits."""
-    from ..registry.models import Organization
+    from ..registry.models import SECTORS, Organization
 
     errors: dict = {}
     try:
@@ -55,6 +56,10 @@ def create_user(email: str, role: str, *, organization_id: int | None = None,
             errors["organization_id"] = [f"Organization {organization_id} does not exist."]
     elif organization_id is not None:
         errors["organization_id"] = ["Only business accounts belong to an organization."]
+    unknown_sectors = sorted(set(scope_sectors or []) - set(SECTORS))
+    if unknown_sectors:
+        errors["scope_sectors"] = [f"Unknown sector(s): {', '.join(unknown_sectors)}; "
+                                   f"choose from {', '.join(SECTORS)}."]
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = [f"Use at least {MIN_PASSWORD_LENGTH} characters."]
     if errors:
@@ -68,6 +73,7 @@ def create_user(email: str, role: str, *, organization_id: int | None = None,
         organization_id=organization_id,
         password_hash=generate_password_hash(password) if password else None,
         scope_provinces=",".join(scope_provinces or []),
+        scope_sectors=",".join(scope_sectors or []),
     )
     db.session.add(user)
     db.session.flush()

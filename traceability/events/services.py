@@ -121,11 +121,9 @@ def writer_organization(actor) -> Organization | None:
 
 def _visible_organization_ids(actor):
     """None: no limit; otherwise a select or list of the organization ids the actor reads."""
-    if actor.is_admin or (actor.is_inspector and not actor.provinces):
-        return None
-    if actor.is_inspector:
-        return select(Organization.id).where(Organization.province.in_(actor.provinces))
-    return [actor.organization_id]
+    if actor.is_business:
+        return [actor.organization_id]
+    return registry.visible_organization_ids(actor)
 
 
 def _visible_events_clause(actor):

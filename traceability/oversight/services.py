@@ -427,11 +427,9 @@ def audit_query(actor, *, entity: str | None = None, entity_type: str | None = N
         query = query.where(audit.AuditEntry.entity_id == entity_id)
     if action:
         query = query.where(audit.AuditEntry.action == action)
-    if actor.is_business:
-        query = query.where(audit.AuditEntry.organization_id == actor.organization_id)
-    elif actor.is_inspector and actor.provinces:
-        scoped = select(Organization.id).where(Organization.province.in_(actor.provinces))
-        query = query.where(audit.AuditEntry.organization_id.in_(scoped))
+    clause = registry._visible_org_ids_clause(actor, audit.AuditEntry.organization_id)
+    if clause is not None:
+        query = query.where(clause)
     return query.order_by(audit.AuditEntry.seq.desc())
 
 

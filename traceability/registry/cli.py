@@ -18,6 +18,7 @@ class OperatorActor:
     role = "admin"
     organization_id = None
     provinces: list = []
+    sectors: list = []
     is_admin, is_inspector, is_business = True, False, False
 
 

@@ -57,26 +57,51 @@ def _require_actor(actor):
     return actor
 
 
-def can_read_organization(actor, organization: Organization) -> bool:
-    if actor is None:
+def visible_organization_ids(actor):
+    """The one definition of who reads what: a select of the organization ids the actor may
+    read, or None when nothing is hidden from them.
+
+    Admins read everything; a business, its own organization; an inspector, every
+    organization or only those in their provinces and/or with products in their sectors.
+    """
+    if actor.is_admin:
+        return None
+    if actor.is_inspector:
+        provinces, sectors = actor.provinces, actor.sectors
+        if not provinces and not sectors:
+            return None
+        query = select(Organization.id)
+        if provinces:
+            query = query.where(Organization.province.in_(provinces))
+        if sectors:
+            query = query.where(Organization.id.in_(
+                select(Product.organization_id).where(Product.sector.in_(sectors))))
+        return query
+    return select(Organization.id).where(Organization.id == actor.organization_id)
+
+
+def can_read_organization(actor, organization: Organization | None) -> bool:
+    if actor is None or organization is None:
         return False
     if actor.is_admin:
         return True
     if actor.is_inspector:
-        return not actor.provinces or organization.province in actor.provinces
+        if actor.provinces and organization.province not in actor.provinces:
+            return False
+        if actor.sectors:
+            return db.session.scalar(select(Product.id).where(
+                Product.organization_id == organization.id,
+                Product.sector.in_(actor.sectors)).limit(1)) is not None
+        return True
     return actor.organization_id == organization.id
 
 
 def _visible_org_ids_clause(actor, column):
     """A WHERE clause limiting rows to organizations the actor may read (None: no limit)."""
-    if actor.is_admin:
-        return None
-    if actor.is_inspector:
-        if not actor.provinces:
-            return None
-        scoped = select(Organization.id).where(Organization.province.in_(actor.provinces))
-        return column.in_(scoped)
-    return column == actor.organization_id
+    if actor.is_business:
+        return column == actor.organization_id
+    visible = visible_organization_ids(actor)
+    return None if visible is None else column.in_(visible)
 
 
 def _writable_organization(actor, organization_id: int | None) -> Organization:

@@ -464,15 +464,21 @@ def _organization_scope(actor, column, organization_id: int | None):
             raise NotFound(f"Organization {organization_id} not found.")
         clauses.append(column == actor.organization_id)
         return clauses
-    if actor.is_inspector and actor.provinces:
-        clauses.append(column.in_(select(Organization.id)
-                                  .where(Organization.province.in_(actor.provinces))))
+    visible = _visible_ids(actor)
+    if visible is not None:
+        clauses.append(column.in_(visible))
     if organization_id is not None:
         organization = db.session.get(Organization, organization_id)
         if organization is None or not _can_read(actor, organization):
             raise NotFound(f"Organization {organization_id} not found.")
         clauses.append(column == organization_id)
     return clauses
+
+
+def _visible_ids(actor):
+    from ..registry.services import visible_organization_ids
+
+    return visible_organization_ids(actor)
 
 
 def _can_read(actor, organization: Organization | None) -> bool:
@@ -561,7 +567,7 @@ def get_copy_alert(actor, alert_id: int) -> CopyAlert:
         raise NotFound(f"Copy alert {alert_id} not found.")
     organization = (db.session.get(Organization, alert.organization_id)
                     if alert.organization_id is not None else None)
-    visible = actor.is_admin or (actor.is_inspector and not actor.provinces) or _can_read(
+    visible = _visible_ids(actor) is None or _can_read(
         actor, organization)
     if not visible:
         raise NotFound(f"Copy alert {alert_id} not found.")
