@@ -6,7 +6,7 @@ inspector to sign in with.
 """
 
 import os
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import click
 from flask.cli import with_appcontext
@@ -152,13 +152,23 @@ STAGES = {
 }
 
 
-def _record_stages(owner, batch, locations) -> None:
+# The story above happens in spring 2026; when loaded, it is moved so that the newest batch
+# was made a few days ago, whatever today is (a demo should not show every batch expired).
+STORY_NEWEST_PRODUCTION = date(2026, 4, 2)
+
+
+def story_shift(today: date | None = None) -> timedelta:
+    return ((today or date.today()) - timedelta(days=5)) - STORY_NEWEST_PRODUCTION
+
+
+def _record_stages(owner, batch, locations, shift: timedelta) -> None:
     from .events import stages
 
     for template, stage, when, location_index, fields in STAGES.get(batch.lot, []):
+        moment = datetime.fromisoformat(when) + shift
         stages.record_stage(owner, batch, template, stage, {
-            "event_time": when + ":00+07:00", "location_id": locations[location_index].id,
-            "fields": fields})
+            "event_time": moment.isoformat(timespec="minutes") + ":00+07:00",
+            "location_id": locations[location_index].id, "fields": fields})
 
 
 def demo_loaded() -> bool:
@@ -175,6 +185,7 @@ def load_demo(password: str) -> list[str]:
                          password=password)
     db.session.flush()
     lines = ["admin@demo.vn (admin)", "inspector@demo.vn (inspector)"]
+    shift = story_shift()
     for spec in ORGANIZATIONS:
         organization, _ = registry.create_organization(admin, {
             **{k: spec[k] for k in ("name", "tax_code", "kind", "province", "address",
@@ -199,12 +210,16 @@ def load_demo(password: str) -> list[str]:
             products[item["item"]] = registry.create_product(owner, {**fields, "gtin": gtin})
         for item, lot, produced, quantity, unit, location_index in spec["batches"]:
             batch = registry.create_batch(owner, {
-                "product_id": products[item].id, "lot": lot, "production_date": produced,
+                "product_id": products[item].id, "lot": lot,
+                "production_date": produced + shift,
                 "quantity": quantity, "unit": unit,
                 "location_id": locations[location_index].id})
-            _record_stages(owner, batch, locations)
+            _record_stages(owner, batch, locations, shift)
         for cert in spec["certificates"]:
             data = {k: v for k, v in cert.items() if k not in {"location", "product"}}
+            data["valid_from"] = cert["valid_from"] + shift
+            if cert.get("valid_until"):
+                data["valid_until"] = cert["valid_until"] + shift
             if "location" in cert:
                 data["location_id"] = locations[cert["location"]].id
             if "product" in cert:
