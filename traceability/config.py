@@ -75,6 +75,10 @@ def from_environment(instance_path: str) -> dict:
         "REPORT_MIN_SECONDS": float(os.environ.get("REPORT_MIN_SECONDS", "3")),
         "REPORT_RATE_LIMIT": os.environ.get("REPORT_RATE_LIMIT",
                                             "5 per minute;20 per hour;60 per day"),
+        # Labels.
+        "QR_ERROR_CORRECTION": os.environ.get("QR_ERROR_CORRECTION", "M"),
+        "LABEL_MAX_SERIALS": _int("LABEL_MAX_SERIALS", 1_000_000),
+        "LABEL_JOBS_DIR": os.environ.get("LABEL_JOBS_DIR", ""),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
