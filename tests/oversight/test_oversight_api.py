@@ -43,6 +43,7 @@ def test_trace_any_form_and_unknown_codes(app, client):
     assert response.json["batch"]["lot"] == "F/1"
     assert response.json["organization"]["tax_code"] == org.tax_code
     assert response.json["status"] == "active"
+    assert response.json["scans"]["total"] == 0 and response.json["scans"]["copy_alerts"] == []
     by_link = client.get("/api/v1/trace", headers=inspector, query_string={
         "code": f"https://id.example.vn/01/{product.gtin}/10/F%2F1"})
     assert by_link.json["batch"]["id"] == batch.id

@@ -41,7 +41,7 @@ LABEL_STOCKS = {name: stock.description or name for name, stock in render.STOCKS
 
 def _writable_batch(actor, batch_id: int) -> Batch:
     batch = registry.get_batch(actor, batch_id)
-    registry._check_writable(actor, batch.organization_id)
+    registry._writable_organization(actor, batch.organization_id)
     return batch
 
 

@@ -8,18 +8,21 @@ consumer page shows it at the next scan and nothing is half-done.
 
 import hashlib
 import hmac
-import importlib.util
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..events import chain
 from ..extensions import db
 from ..gateway import mapping as gateway_mapping
 from ..registry import services as registry
 from ..registry.models import Batch, Organization, Product
+from ..resolver import services as resolver
 from . import audit, codes
 from .models import INSPECTION_RESULTS, RECALL_LEVELS, Inspection, RecallNotice, StatusDecision
+
+SCAN_SUMMARY_DAYS = 90
 
 
 def _require_staff(actor):
@@ -27,16 +30,6 @@ def _require_staff(actor):
     if not (actor.is_admin or actor.is_inspector):
         raise Forbidden("Only inspectors and administrators decide a batch's status.")
     return actor
-
-
-def _optional(module: str):
-    """A capability module that may not be installed yet (events, resolver)."""
-    dotted = f"traceability.{module}"
-    if importlib.util.find_spec(dotted.rsplit(".", 1)[0]) is None:
-        return None
-    if importlib.util.find_spec(dotted) is None:
-        return None
-    return importlib.import_module(dotted)
 
 
 # --------------------------------------------------------------------------- trace
@@ -113,17 +106,16 @@ def batch_details(actor, batch: Batch) -> dict:
             select(Inspection).where(Inspection.organization_id == batch.organization_id)
             .order_by(Inspection.id.desc()).limit(20))
             if not i.batch_ids or batch.id in i.batch_ids],
-        "scans": None,
         "gateway": _gateway_state(batch),
     }
-    chain = _optional("events.chain")
-    if chain is not None:
-        details["journey"] = [_plain(stage) for stage in chain.journey(batch)]
-        details["one_step_back"] = [_link(item) for item in chain.one_step_back(batch)]
-        details["one_step_forward"] = [_link(item) for item in chain.one_step_forward(batch)]
-    scans = _optional("resolver.services")
-    if scans is not None and hasattr(scans, "scan_summary"):
-        details["scans"] = scans.scan_summary(batch)
+    details["journey"] = [_plain(stage) for stage in chain.journey(batch)]
+    details["one_step_back"] = [_link(item) for item in chain.one_step_back(batch)]
+    details["one_step_forward"] = [_link(item) for item in chain.one_step_forward(batch)]
+    details["scans"] = {
+        **resolver.scan_stats(actor, batch_id=batch.id, days=SCAN_SUMMARY_DAYS),
+        "copy_alerts": [resolver.copy_alert_to_dict(alert) for alert in db.session.scalars(
+            resolver.list_copy_alerts(actor, batch_id=batch.id).limit(50))],
+    }
     return details
 
 
@@ -259,9 +251,6 @@ def _queue_recall_for_gateway(batch: Batch, decision: StatusDecision) -> None:
 
 def downstream(batch: Batch) -> list[dict]:
     """The businesses that received the batch or what was made from it."""
-    chain = _optional("events.chain")
-    if chain is None:
-        return []
     return chain.affected_by_recall(batch)
 
 
@@ -431,11 +420,6 @@ def audit_query(actor, *, entity: str | None = None, entity_type: str | None = N
     if clause is not None:
         query = query.where(clause)
     return query.order_by(audit.AuditEntry.seq.desc())
-
-
-def count_decisions() -> dict:
-    return dict(db.session.execute(select(StatusDecision.action, func.count())
-                                   .group_by(StatusDecision.action)).all())
 
 
 # --------------------------------------------------------------------------- inbox

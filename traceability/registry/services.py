@@ -131,10 +131,6 @@ def _writable_organization(actor, organization_id: int | None) -> Organization:
     raise Forbidden("Inspectors can read records but not change them.")
 
 
-def _check_writable(actor, organization_id: int) -> Organization:
-    return _writable_organization(actor, organization_id)
-
-
 def load(schema_cls, payload, *, partial: bool = False) -> dict:
     """Run an input schema; its errors become a 422 naming each field."""
     try:
@@ -148,10 +144,6 @@ def _flatten(messages) -> dict:
         return {str(key): value if isinstance(value, list) else [str(value)]
                 for key, value in messages.items()}
     return {"_schema": list(messages)}
-
-
-def _gs1_message(error: Exception) -> str:
-    return str(error)
 
 
 def _require_gln(value: str | None, field: str, errors: dict) -> str | None:
@@ -405,7 +397,7 @@ def list_locations(actor, *, q=None, organization_id=None):
 
 def update_location(actor, location_id: int, data: dict) -> Location:
     location = get_location(actor, location_id)
-    _check_writable(actor, location.organization_id)
+    _writable_organization(actor, location.organization_id)
     changes = _apply_changes(location, data)
     if changes:
         location.search_text = search_key(location.name, location.address, location.province,
@@ -434,7 +426,7 @@ def normalize_gtin_field(value: str, field: str = "gtin") -> str:
     try:
         gtin = gs1.normalize_gtin(str(value or "").strip())
     except gs1.GS1Error as error:
-        raise ValidationFailed({field: [_gs1_message(error)]}) from error
+        raise ValidationFailed({field: [str(error)]}) from error
     info = gs1.gtin_company_prefix_info(gtin)
     if not info.valid_for_trade_item:
         raise ValidationFailed({field: [
@@ -503,7 +495,7 @@ def list_products(actor, *, q=None, gtin=None, organization_id=None, sector=None
 
 def update_product(actor, product_id: int, data: dict) -> Product:
     product = get_product(actor, product_id)
-    organization = _check_writable(actor, product.organization_id)
+    organization = _writable_organization(actor, product.organization_id)
     if "foreign_code_authorization" in data:
         _check_gtin_ownership(organization, product.gtin, data["foreign_code_authorization"])
     changes = _apply_changes(product, data)
@@ -627,7 +619,7 @@ def resolve_batch_product(actor, data: dict) -> Product:
 def create_batch(actor, data: dict) -> Batch:
     _require_actor(actor)
     product = resolve_batch_product(actor, data)
-    organization = _check_writable(actor, product.organization_id)
+    organization = _writable_organization(actor, product.organization_id)
     lot = validate_lot(data.get("lot"))
     production, expiry = data.get("production_date"), data.get("expiry_date")
     if expiry is None and production and product.shelf_life_days:
@@ -684,7 +676,7 @@ def list_batches(actor, *, gtin=None, lot=None, product_id=None, status=None,
 
 def update_batch(actor, batch_id: int, data: dict) -> Batch:
     batch = get_batch(actor, batch_id)
-    _check_writable(actor, batch.organization_id)
+    _writable_organization(actor, batch.organization_id)
     if batch.status in {"recalled", "void"}:
         raise Conflict(f"A {batch.status} batch cannot be changed.")
     _check_dates(data.get("production_date", batch.production_date),
@@ -702,7 +694,7 @@ def update_batch(actor, batch_id: int, data: dict) -> Batch:
 def void_batch(actor, batch_id: int, reason: str) -> Batch:
     """Void a batch: its codes stay resolvable and say the batch was withdrawn by its owner."""
     batch = get_batch(actor, batch_id)
-    _check_writable(actor, batch.organization_id)
+    _writable_organization(actor, batch.organization_id)
     if batch.status == "recalled":
         raise Conflict("A recalled batch stays recalled; it cannot be voided.")
     if not reason.strip():
@@ -717,7 +709,7 @@ def void_batch(actor, batch_id: int, reason: str) -> Batch:
 
 def delete_batch(actor, batch_id: int) -> None:
     batch = get_batch(actor, batch_id)
-    _check_writable(actor, batch.organization_id)
+    _writable_organization(actor, batch.organization_id)
     if batch.codes_issued or batch.status != "active":
         raise Conflict("Codes pointing to this batch have been issued, so it cannot be deleted; "
                        "void it instead and its codes will say so when scanned.")
@@ -835,7 +827,7 @@ def list_certificates(actor, *, organization_id=None):
 
 def update_certificate(actor, certificate_id: int, data: dict) -> Certificate:
     certificate = get_certificate(actor, certificate_id)
-    _check_writable(actor, certificate.organization_id)
+    _writable_organization(actor, certificate.organization_id)
     _check_certificate_rules(certificate.type, data.get("valid_from", certificate.valid_from),
                              data.get("valid_until", certificate.valid_until),
                              data.get("star_rating", certificate.star_rating))
