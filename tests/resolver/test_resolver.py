@@ -311,3 +311,31 @@ def test_recorded_links_of_a_registered_product(client, world, app):
     assert_valid_linkset(body)
     product_level = body["linkset"][-1]
     assert links_of(product_level, "recipeInfo")[0]["title"] == "Món ngon từ hành tím"
+
+
+def test_link_type_parameter_and_accept_are_read_in_any_case(client, world):
+    # The scan path skips parsing the query and Accept when they cannot matter; spelled in
+    # another case they still must.
+    response = client.get(f"{DL}?LinkType=gs1:recallStatus")
+    assert response.headers["Location"] == f"{BASE}/status{DL}?LinkType=gs1:recallStatus"
+    body = client.get(DL, headers={"Accept": "Application/Linkset+JSON"})
+    assert body.status_code == 200 and body.json["linkset"][0]["anchor"] == BASE + DL
+
+
+def test_redirect_headers_are_complete_and_non_ascii_targets_are_encoded(client, world, app):
+    from traceability.extensions import db
+    from traceability.registry.cli import OperatorActor
+
+    plain = client.get(DL)
+    assert plain.headers["Content-Length"] == "0" and plain.data == b""
+    assert plain.headers["X-Content-Type-Options"] == "nosniff"
+    assert plain.headers["Cache-Control"] == "no-store"
+    assert client.head(DL).headers["Location"] == f"{BASE}/scan{DL}"
+    services.import_links(OperatorActor(), {
+        "anchor": f"/01/{SHALLOT}", "links": [{
+            "linktype": "gs1:recipeInfo", "href": "https://hanhtim.example.vn/món-ngon",
+            "title": "Món ngon", "hreflang": ["vi"]}]})
+    db.session.commit()
+    response = client.get(f"{DL}?linkType=gs1:recipeInfo")
+    assert response.status_code == 307
+    assert response.headers["Location"].startswith("https://hanhtim.example.vn/m%C3%B3n-ngon")

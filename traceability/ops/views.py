@@ -85,17 +85,28 @@ CSP_API_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inlin
     "style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(self), geolocation=(), microphone=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 @bp.after_app_request
 def _security_headers(response):
+    """Every response gets them unless its view chose its own (one pass over the headers)."""
     headers = response.headers
-    docs = request.path.rstrip("/") == "/api/docs"
-    headers.setdefault("Content-Security-Policy", CSP_API_DOCS if docs else CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    present = {name.lower() for name, _ in headers.items()}
+    missing = [] if "content-security-policy" in present else [
+        ("Content-Security-Policy",
+         CSP_API_DOCS if request.path.rstrip("/") == "/api/docs" else CSP)]
+    missing.extend(pair for pair in SECURITY_HEADERS if pair[0].lower() not in present)
+    if request.is_secure and "strict-transport-security" not in present:
+        missing.append(HSTS)
+    if missing:
+        headers.extend(missing)
     return response
 
 

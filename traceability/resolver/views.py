@@ -172,6 +172,8 @@ def _with_query(url: str, query: str) -> str:
 
 
 def _link_type_param() -> str | None:
+    if "linktype" not in request.environ.get("QUERY_STRING", "").lower():
+        return None  # the usual scan: no query at all, no need to parse one
     for name, value in request.args.items(multi=True):
         if name.lower() == "linktype":
             return value.strip()
@@ -179,7 +181,11 @@ def _link_type_param() -> str | None:
 
 
 def _explicitly_accepts(mimetype: str) -> bool:
-    return any(value == mimetype and quality > 0 for value, quality in request.accept_mimetypes)
+    accept = request.environ.get("HTTP_ACCEPT", "")
+    if mimetype not in accept.lower():
+        return False  # a phone's camera app sends text/html, */* or nothing: no parse needed
+    return any(value.lower() == mimetype and quality > 0
+               for value, quality in request.accept_mimetypes)
 
 
 def _wants_html() -> bool:
@@ -269,10 +275,25 @@ def _page_url(path: str) -> str:
     return _base() + "/scan" + path
 
 
+class _Redirect(Response):
+    """A bodiless redirect whose headers are final as built.
+
+    The resolver only ever puts percent-encoded, absolute URLs in ``Location``, so Werkzeug's
+    IRI conversion and length counting (a large share of a scan's cost) are skipped when the
+    target is ASCII; anything else goes through them as usual.
+    """
+
+    def get_wsgi_headers(self, environ):
+        location = self.headers.get("Location", "")
+        if location.isascii() and location.startswith(("https://", "http://")):
+            return self.headers
+        return super().get_wsgi_headers(environ)
+
+
 def _redirect(requested: Requested, target: str) -> Response:
-    return Response(status=307, headers=[
+    return _Redirect(status=307, headers=[
         ("Location", _with_query(target, requested.query)), ("Link", _link_header(requested)),
-        *_COMMON_HEADERS, ("Cache-Control", "no-store")])
+        *_COMMON_HEADERS, ("Cache-Control", "no-store"), ("Content-Length", "0")])
 
 
 def _link_header(requested: Requested) -> str:
