@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
                      render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    # Registered before the limiter's own hook, so that it runs after it (Flask runs these in
+    # reverse): the limiter stamps Retry-After on every limited answer; only a refusal means it.
+    app.after_request(_retry_after_only_on_refusals)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     api.init_app(app)
@@ -61,6 +64,12 @@ def _ensure_secret_key(app: Flask) -> None:
         app.config["SECRET_KEY"] = handle.read().strip()
     logging.getLogger(__name__).info("SECRET_KEY not set; using the development key in %s",
                                      key_file)
+
+
+def _retry_after_only_on_refusals(response):
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def _select_locale():

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from .errors import PreconditionFailed, PreconditionRequired, Unauthorized
 from .extensions import db
+from .ratelimits import limit_api
 
 API_PREFIX = "/api/v1"
 JSON_TYPES = {"application/json", "application/ld+json", "application/problem+json"}
@@ -20,6 +21,7 @@ def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
     blueprint = Blueprint(name, import_name, url_prefix=API_PREFIX, description=description)
     blueprint.before_request(authenticate_request)
     blueprint.before_request(check_content_type)
+    limit_api(blueprint)
     return blueprint
 
 

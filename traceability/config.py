@@ -58,6 +58,8 @@ def from_environment(instance_path: str) -> dict:
         "API_PAGE_SIZE_MAX": _int("API_PAGE_SIZE_MAX", 200),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "SCAN_RATE_LIMIT": os.environ.get("SCAN_RATE_LIMIT", "1200 per minute"),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "1200 per minute"),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

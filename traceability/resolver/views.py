@@ -31,6 +31,7 @@ from .. import gs1
 from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db, limiter
+from ..ratelimits import limit_scans
 from . import linkset as links
 from . import scanlog, services
 from .cache import cache, cached, close_reader
@@ -39,6 +40,7 @@ from .texts import TEXTS, normalize_locale, translator
 
 bp = Blueprint("resolver_web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/resolver")
+limit_scans(bp)
 # The scan path's read-only connection goes back to the pool with the app context.
 bp.record_once(lambda state: state.app.teardown_appcontext(close_reader))
 
