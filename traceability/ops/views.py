@@ -19,6 +19,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from .logsafe import redact
+
 bp = Blueprint("ops", __name__)
 access_log = logging.getLogger("traceability.access")
 
@@ -71,7 +73,7 @@ def _observe(response):
         SCANS.labels("found" if response.status_code < 400 else str(response.status_code)).inc()
     if current_app.config.get("ACCESS_LOG_JSON"):
         access_log.info(json.dumps({
-            "method": request.method, "path": request.path, "endpoint": endpoint,
+            "method": request.method, "path": redact(request.path), "endpoint": endpoint,
             "status": response.status_code, "ms": round(elapsed * 1000, 2),
             "length": response.calculate_content_length(),
         }))
