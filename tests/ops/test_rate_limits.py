@@ -103,3 +103,14 @@ def test_sign_in_is_limited_with_retry_after(results):
 
 def test_retry_after_only_on_refusals(results):
     assert all(r["retry_after"] is None for r in results["api"][:3] + results["scans"][:4])
+
+
+def test_window_counter_counts_per_key_and_says_when_the_window_turns():
+    from traceability.ratelimits import WindowCounter
+
+    counter = WindowCounter()
+    start = 1_800_000_000.0  # a window boundary for 60 s windows
+    assert [counter.hit("a", 2, 60, start + 10) for _ in range(3)] == [0, 0, 50]
+    assert counter.hit("b", 2, 60, start + 10) == 0
+    assert counter.hit("a", 2, 60, start + 59.5) == 1
+    assert counter.hit("a", 2, 60, start + 60) == 0  # a new window
