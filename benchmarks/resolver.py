@@ -1,13 +1,14 @@
 """Resolver throughput under the production server, against /healthz in the same run.
 
 Run: ``.venv/bin/python benchmarks/resolver.py [--database-url URL] [--batches 100000]
-[--duration 10] [--connections 50] [--workers 4]``.
+[--duration 8] [--rounds 3] [--connections 50] [--workers 4]``.
 
 Builds a fresh database (SQLite in a temporary folder unless ``--database-url`` names one; its
 tables are dropped and recreated) holding ``--batches`` batches of 1,000 products with two
 serials each, starts ``gunicorn --config gunicorn.conf.py wsgi:app`` with ``WEB_CONCURRENCY``
 workers, then loads with ``wrk`` (Debian's package; a small asyncio load generator when wrk is
-missing) at ``--connections`` connections, ~``--duration`` s per target:
+missing) at ``--connections`` connections, ``--rounds`` rounds of ``--duration`` s per
+target taken in turn (figures are the medians of the rounds):
 
   (a) ``/healthz`` — the cheapest request served, the baseline;
   (b) batch and serial Digital Links drawn at random (307 to the consumer page, each logged);
@@ -28,6 +29,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -280,7 +282,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--batches", type=int, default=100_000)
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=8, help="seconds per target and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
@@ -304,7 +307,7 @@ def main() -> None:
     use_wrk = shutil.which("wrk") is not None
     print(f"server: gunicorn --config gunicorn.conf.py, WEB_CONCURRENCY={args.workers}; "
           f"load: {'wrk' if use_wrk else 'asyncio/httpx'} with {args.connections} connections, "
-          f"{args.duration} s per target")
+          f"{args.rounds} rounds of {args.duration} s per target, medians")
     results = {}
     try:
         # Warm-up, not measured: every worker booted, and each has met the products once (a
@@ -315,18 +318,29 @@ def main() -> None:
             else:
                 chosen = (workdir / source).read_text().splitlines()
                 run_asyncio(base, chosen, seconds, args.connections)
-        for name, source in (("(a) /healthz", "healthz.txt"), ("(b) resolver", "links.txt"),
-                             ("(c) consumer page", "pages.txt")):
-            cpu_before = server_cpu_seconds(server.pid)
-            if use_wrk:
-                results[name] = run_wrk(base, str(workdir / source), args.duration,
-                                        args.connections, workdir)
-            else:
-                chosen = (workdir / source).read_text().splitlines()
-                results[name] = run_asyncio(base, chosen, args.duration, args.connections)
-            served = results[name]["rps"] * args.duration
-            results[name]["cpu_us"] = ((server_cpu_seconds(server.pid) - cpu_before)
-                                       / max(served, 1) * 1e6)
+        # Rounds of a, b, c in turn: load from elsewhere on the machine then falls on every
+        # target alike, and each figure is the median over the rounds.
+        targets = (("(a) /healthz", "healthz.txt"), ("(b) resolver", "links.txt"),
+                   ("(c) consumer page", "pages.txt"))
+        rounds: dict[str, list[dict]] = {name: [] for name, _ in targets}
+        for _ in range(args.rounds):
+            for name, source in targets:
+                cpu_before = server_cpu_seconds(server.pid)
+                if use_wrk:
+                    result = run_wrk(base, str(workdir / source), args.duration,
+                                     args.connections, workdir)
+                else:
+                    chosen = (workdir / source).read_text().splitlines()
+                    result = run_asyncio(base, chosen, args.duration, args.connections)
+                served = result["rps"] * args.duration
+                result["cpu_us"] = ((server_cpu_seconds(server.pid) - cpu_before)
+                                    / max(served, 1) * 1e6)
+                rounds[name].append(result)
+        for name, measured in rounds.items():
+            results[name] = {key: statistics.median(r[key] for r in measured)
+                             for key in measured[0]}
+            results[name]["bad"] = sum(r["bad"] for r in measured)
+            results[name]["served"] = sum(r["rps"] * args.duration for r in measured)
     finally:
         stop_server(server)
     scans = count_scans(url)
@@ -345,8 +359,8 @@ def main() -> None:
     base_cpu = results["(a) /healthz"]["cpu_us"]
     print(f"by server CPU per request (steadier on a shared machine): b/a "
           f"{base_cpu / resolver['cpu_us']:.2f}, c/a {base_cpu / page['cpu_us']:.2f}")
-    expected = resolver["rps"] * args.duration
-    print(f"scans logged: {scans} (about {expected:.0f} resolves issued)")
+    print(f"scans logged: {scans} (about {resolver['served']:.0f} resolves issued in the "
+          f"measured rounds, plus the warm-up's)")
 
 
 if __name__ == "__main__":
