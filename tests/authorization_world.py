@@ -5,7 +5,7 @@ Roles: anonymous; a business user of the owning organization; one of another app
 organization; one of a pending organization; an inspector whose provinces and sectors take in
 the owner; one whose provinces do not; an administrator.
 
-The world is built through the services (as real callers do) once per test session, then
+The world is built through the services (as real callers do) once per test module, then
 copied row by row; every case gets a fresh copy (``restore``), which is much faster than
 running the services again and lets a case change anything without touching the next one.
 """
@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import insert, select, text
+from werkzeug.security import generate_password_hash
 
 from tests import factories
 from tests.resolver.support import compress_gtin_lot
 from traceability import gs1
+from traceability.database import utcnow
 from traceability.events import stages
 from traceability.extensions import db
 from traceability.gateway.outbox import OutboxMessage
@@ -167,7 +169,7 @@ def build() -> World:
     alert = CopyAlert(serial_id=serial.id, gtin=OWNER_GTIN, serial=serial.serial, lot=OWNER_LOT,
                       batch_id=batch.id, organization_id=owner_org.id, reasons=["networks"],
                       scans=8, networks=7, regions=2, window_hours=72)
-    scan = ScanEvent(scanned_at=_now(), scanned_on=resolver.local_today(),
+    scan = ScanEvent(scanned_at=utcnow(), scanned_on=resolver.local_today(),
                      key_path=f"/01/{OWNER_GTIN}/10/{OWNER_LOT}", gtin=OWNER_GTIN, lot=OWNER_LOT,
                      product_id=product.id, batch_id=batch.id, organization_id=owner_org.id,
                      matched="batch", region=OWNER_PROVINCE)
@@ -178,8 +180,8 @@ def build() -> World:
     world.outbox_message = db.session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.organization_id == owner_org.id,
                                        OutboxMessage.kind == "batch"))
-    # One password, hashed once, for the routes that sign in with it.
-    owner.password_hash = _password_hash()
+    # The one password in the world, for the sign-in form (hashing is slow: once is enough).
+    owner.password_hash = generate_password_hash(PASSWORD)
     db.session.commit()
     world.reset_token = passwords.make_token(owner)  # made from the password hash it resets
     world.versions = {  # what an edit form carries, so that saving it is not a conflict
@@ -189,23 +191,6 @@ def build() -> World:
         "certificate": formkit.version_of(registry.certificate_to_dict(certificate)),
     }
     return world
-
-
-def _now():
-    from traceability.database import utcnow
-
-    return utcnow()
-
-
-_HASH: list[str] = []
-
-
-def _password_hash() -> str:
-    from werkzeug.security import generate_password_hash
-
-    if not _HASH:
-        _HASH.append(generate_password_hash(PASSWORD))
-    return _HASH[0]
 
 
 # --------------------------------------------------------------------------- copies
