@@ -66,3 +66,20 @@ def test_console_inbox_page(app, client):
     assert done.status_code == 303
     db.session.refresh(report)
     assert report.status == "triaged"
+
+
+def test_console_triage_of_a_report_outside_the_scope_is_not_found(app, client):
+    from traceability.accounts import services
+
+    _, _, batch = farm_batch()
+    report = _report(batch)
+    services.create_user("la@example.vn", "inspector", password="a long password",
+                         scope_provinces=["Long An"])
+    db.session.commit()
+    client.post("/login", data={"email": "la@example.vn", "password": "a long password"})
+    refused = client.post(f"/console/reports/{report.id}/triage", data={"status": "triaged"})
+    assert refused.status_code == 404
+    assert client.post("/console/reports/999999/triage",
+                       data={"status": "triaged"}).status_code == 404
+    db.session.refresh(report)
+    assert report.status == "new"

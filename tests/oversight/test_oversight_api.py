@@ -206,3 +206,39 @@ def test_inspector_scoped_by_sector(app, client):
     bad = client.post("/api/v1/users", headers=admin, json={
         "email": "x@example.vn", "role": "inspector", "scope_sectors": ["gold"]})
     assert bad.status_code == 422 and "scope_sectors" in bad.json["errors"]
+
+
+def test_recall_notices_stay_within_the_inspectors_scope(app, client):
+    from traceability.oversight.models import RecallNotice, StatusDecision
+
+    org, _, batch = farm_batch()
+    decision = StatusDecision(batch_id=batch.id, action="recall", reason="x", level="2",
+                              previous_status="active")
+    db.session.add(decision)
+    db.session.flush()
+    notice = RecallNotice(decision_id=decision.id, organization_id=org.id, batch_id=batch.id,
+                          channel="email", target="farm@example.vn")
+    db.session.add(notice)
+    db.session.commit()
+    _, here = factories.user_with_key("st@example.vn", "inspector",
+                                      scope_provinces=["Sóc Trăng"])
+    _, elsewhere = factories.user_with_key("la@example.vn", "inspector",
+                                           scope_provinces=["Long An"])
+    _, owner = factories.user_with_key("owner@example.vn", "business", organization_id=org.id)
+    _, admin = factories.user_with_key("boss@example.vn", "admin")
+
+    def listed(headers):
+        return [n["id"] for n in client.get("/api/v1/recall-notices",
+                                            headers=headers).json["items"]]
+
+    assert listed(here) == listed(owner) == listed(admin) == [notice.id]
+    assert listed(elsewhere) == []
+    # Only the business it was sent to (or an administrator) acknowledges a notice: an
+    # inspector's acknowledgement would tell the recall report the business knows.
+    url = f"/api/v1/recall-notices/{notice.id}/acknowledge"
+    assert client.post(url, headers=here).status_code == 403
+    assert client.post(url, headers=elsewhere).status_code == 403
+    assert db.session.get(RecallNotice, notice.id).acknowledged_at is None
+    acknowledged = client.post(url, headers=owner)
+    assert acknowledged.status_code == 200
+    assert acknowledged.json["acknowledged_by"] == "owner@example.vn"

@@ -96,6 +96,37 @@ def test_self_registration_is_pending_until_approved(client, world):
     assert created.status_code == 201
 
 
+def test_company_prefixes_of_an_approved_organization_change_only_by_admin(client, world):
+    url = f"/api/v1/organizations/{world['org_a']}"
+    own = {**world["a"], "If-Match": "*"}
+    # A prefix the business adds itself would let it register another owner's GTINs without
+    # the authorisation Decree 74/2018 asks for.
+    claimed = client.patch(url, headers=own, json={"gs1_company_prefixes": ["8930001",
+                                                                            "8934567"]})
+    assert claimed.status_code == 403
+    assert client.get(url, headers=world["a"]).json["gs1_company_prefixes"] == ["8930001"]
+    assert client.post("/api/v1/products", headers=world["a"],
+                       json=product_payload(make_gtin("893456700001"))).status_code == 422
+    unchanged = client.patch(url, headers=own, json={"gs1_company_prefixes": ["8930001"],
+                                                      "phone": "0299 3861 234"})
+    assert unchanged.status_code == 200
+    by_admin = client.patch(url, headers={**world["admin"], "If-Match": "*"},
+                            json={"gs1_company_prefixes": ["8930001", "8934567"]})
+    assert by_admin.status_code == 200
+    assert by_admin.json["gs1_company_prefixes"] == ["8930001", "8934567"]
+
+
+def test_pending_organization_corrects_its_own_prefixes(client, world):
+    response = client.post("/api/v1/organizations", json={
+        "name": "Hộ kinh doanh Bà Sáu", "tax_code": "8012345670", "kind": "household",
+        "gs1_company_prefixes": ["8930008"], "account_email": "ba.sau@example.vn"})
+    headers = {"Authorization": f"Bearer {response.json['api_key']}", "If-Match": "*"}
+    corrected = client.patch(f"/api/v1/organizations/{response.json['id']}", headers=headers,
+                             json={"gs1_company_prefixes": ["8930007"]})
+    assert corrected.status_code == 200
+    assert corrected.json["gs1_company_prefixes"] == ["8930007"]
+
+
 def test_rejection_needs_a_reason(client, world):
     response = client.post("/api/v1/organizations", json={
         "name": "HKD", "tax_code": "8012345679", "kind": "household",

@@ -300,6 +300,23 @@ def release_sqlite_lease(worker_id: str) -> None:
 # --------------------------------------------------------------------------- reading
 
 
+def messages_for(actor, *, state: str | None = None, organization_id: int | None = None):
+    """The messages the actor may read, newest first: a business its organization's (to fix
+    what the gateway refused), an inspector those of the organizations in their scope."""
+    from ..registry import services as registry
+
+    registry._require_actor(actor)
+    query = select(OutboxMessage)
+    clause = registry._visible_org_ids_clause(actor, OutboxMessage.organization_id)
+    if clause is not None:
+        query = query.where(clause)
+    if organization_id:
+        query = query.where(OutboxMessage.organization_id == organization_id)
+    if state:
+        query = query.where(OutboxMessage.state == state)
+    return query.order_by(OutboxMessage.id.desc())
+
+
 def status() -> dict:
     counts = dict(db.session.execute(
         select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())

@@ -1,7 +1,6 @@
 """Gateway sync API: status, messages, requeue."""
 
 from marshmallow import EXCLUDE, Schema, fields, validate
-from sqlalchemy import select
 
 from ..accounts.services import require_role
 from ..apiutil import actor, api_blueprint, paginate, require_actor
@@ -71,17 +70,11 @@ def gateway_status():
 @blp.arguments(MessageListArgs, location="query")
 @blp.response(200, MessagePage)
 def list_messages(args):
-    """Outbox messages; a business sees its own organization's, to fix what was rejected."""
-    user = require_actor()
-    query = select(outbox.OutboxMessage)
-    if user.is_business:
-        query = query.where(outbox.OutboxMessage.organization_id == user.organization_id)
-    elif args["organization_id"]:
-        query = query.where(outbox.OutboxMessage.organization_id == args["organization_id"])
-    if args["state"]:
-        query = query.where(outbox.OutboxMessage.state == args["state"])
-    return paginate(query.order_by(outbox.OutboxMessage.id.desc()), args["page"],
-                    args["per_page"], lambda m: m.to_dict())
+    """Outbox messages; a business sees its own organization's, to fix what was rejected,
+    an inspector those of the organizations in their scope."""
+    query = outbox.messages_for(actor(), state=args["state"],
+                                organization_id=args["organization_id"])
+    return paginate(query, args["page"], args["per_page"], lambda m: m.to_dict())
 
 
 class SyncStateArgs(Schema):

@@ -309,7 +309,13 @@ def acknowledge_notice(notice_id: int, token: str, by: str = "") -> RecallNotice
 
 
 def acknowledge_notice_as(actor, notice_id: int) -> RecallNotice:
+    """The business the notice was sent to says it has it (or an administrator for it).
+
+    Not an inspector: the recall report would then say the business knows when it may not.
+    """
     registry._require_actor(actor)
+    if actor.is_inspector:
+        raise Forbidden("Only the business a recall notice was sent to acknowledges it.")
     notice = db.session.get(RecallNotice, notice_id)
     if notice is None or (actor.is_business and actor.organization_id != notice.organization_id):
         raise NotFound(f"Recall notice {notice_id} not found.")
@@ -322,10 +328,12 @@ def acknowledge_notice_as(actor, notice_id: int) -> RecallNotice:
 
 
 def notices_for(actor) -> list[RecallNotice]:
+    """Recall notices sent to the organizations the actor may read, newest first."""
     registry._require_actor(actor)
     query = select(RecallNotice).order_by(RecallNotice.id.desc()).limit(200)
-    if actor.is_business:
-        query = query.where(RecallNotice.organization_id == actor.organization_id)
+    clause = registry._visible_org_ids_clause(actor, RecallNotice.organization_id)
+    if clause is not None:
+        query = query.where(clause)
     return list(db.session.scalars(query))
 
 

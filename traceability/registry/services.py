@@ -290,6 +290,13 @@ def update_organization(actor, organization_id: int, data: dict) -> Organization
         data["gs1_company_prefixes"] = _clean_prefixes(data["gs1_company_prefixes"], errors)
     if errors:
         raise ValidationFailed(errors)
+    if (actor.is_business and organization.status == "approved"
+            and data.get("gs1_company_prefixes", organization.company_prefixes)
+            != organization.company_prefixes):
+        # The prefixes decide whose GTINs the business may register without the owner's
+        # authorisation; the authority checked them when it approved the registration.
+        raise Forbidden("Your company prefixes were checked when your organization was "
+                        "approved; ask the provincial authority to change them.")
     if data.get("gln") and db.session.scalar(select(Organization.id).where(
             Organization.gln == data["gln"], Organization.id != organization.id)):
         raise Conflict(f"GLN {data['gln']} already belongs to another organization.")

@@ -5,7 +5,7 @@ scanner at a desk."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from ..errors import ServiceError
+from ..errors import NotFound, ServiceError
 from ..extensions import db
 from ..registry import services
 from . import codes, formkit, optional
@@ -144,6 +144,10 @@ def triage(report_id):
                                 request.form.get("note", ""))
         db.session.commit()
         flash(gettext("Report updated."), "success")
+    except NotFound:
+        # Outside the inspector's scope (or gone): the same 404 as any record they may not read.
+        db.session.rollback()
+        raise
     except ServiceError as error:
         db.session.rollback()
         flash(translate(" ".join(m for ms in (error.errors or {}).values() for m in ms)
