@@ -8,7 +8,7 @@ Starts, as separate processes on PostgreSQL, what ``deploy/Procfile`` runs: the 
 workers, the sync worker ``flask gateway worker``, and the gateway simulator ``flask gateway
 simulator`` with its own database. Both databases are emptied first (default: ``soak_app`` and
 ``soak_sim`` on 127.0.0.1; the script refuses a database called ``test``). Then, for
-``--duration`` seconds, at constant modest rates (about 130 requests a second in all at
+``--duration`` seconds, at constant modest rates (about 100 requests a second in all at
 ``--rate 1``), from one asyncio/httpx process:
 
   consumers   scan batch and serial Digital Links (307) and open the consumer page (200),
@@ -82,8 +82,8 @@ GRACE = 3.0  # seconds after a change before every worker must show it (cache ch
 BANNER = re.compile(r'class="banner banner-([a-z_]+)"')
 
 # Requests a second at --rate 1, and actions chosen for a business tick.
-RATES = {"scan": 60.0, "business": 9.0, "inspector": 1.5, "register": 0.25, "admin": 0.5,
-         "gateway status": 0.1}
+RATES = {"scan": 50.0, "business": 7.0, "inspector": 1.5, "register": 0.25, "admin": 0.5,
+         "gateway status": 0.1, "metrics": 1 / 15}
 BUSINESS_ACTIONS = (("observe", 5.0), ("create batch", 3.0), ("ship", 2.0),
                     ("issue serials", 1.5), ("list batches", 1.5), ("update product", 1.0),
                     ("update batch", 1.0), ("transform", 0.6), ("capture document", 0.5),
@@ -144,14 +144,17 @@ class Process:
         return self.popen.returncode
 
 
-def wait_until_up(url: str, process: Process, seconds: float = 60) -> None:
+def wait_until_up(url: str, process: Process, seconds: float = 60) -> int:
+    """Poll ``url`` until it answers 200; returns how many requests that took."""
     deadline = time.monotonic() + seconds
+    attempts = 0
     while time.monotonic() < deadline:
         if not process.running():
             break
+        attempts += 1
         try:
             if httpx.get(url, timeout=2).status_code == 200:
-                return
+                return attempts
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
@@ -160,8 +163,15 @@ def wait_until_up(url: str, process: Process, seconds: float = 60) -> None:
 
 
 def reset_database(url: str) -> None:
-    """Empty a database of our own (its public schema), refusing the shared ``test`` one."""
-    engine = create_engine(normalize_database_url(url), isolation_level="AUTOCOMMIT")
+    """Empty a database of our own (its public schema), creating it if need be."""
+    url = make_url(normalize_database_url(url))
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": url.database}).scalar():
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    server.dispose()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
@@ -199,6 +209,7 @@ class Stack:
             "SIM_AUTO_ACTIVATE_AFTER": str(args.sim_activate_after),
         }
         self.processes: dict[str, Process] = {}
+        self.probes = 0  # /healthz requests before gunicorn answered
 
     def release(self) -> tuple[str, str]:
         """``flask db upgrade``, then the administrator's and an inspector's API keys."""
@@ -217,7 +228,7 @@ class Stack:
         self.processes["web"] = Process(
             "web", [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "wsgi:app"],
             self.env, self.workdir / "web.log")
-        wait_until_up(self.base + "/healthz", self.processes["web"])
+        self.probes = wait_until_up(self.base + "/healthz", self.processes["web"])
         self.processes["worker"] = Process(
             "sync worker", [*flask_cmd, "gateway", "worker"], self.env,
             self.workdir / "worker.log")
@@ -466,6 +477,7 @@ class Load:
         self.started = 0.0
         self.client: httpx.AsyncClient | None = None
         self.unanswered = False
+        self.unanswered_total = 0
         self.elapsed = 0.0
 
     # ------------------------------------------------------------------ plumbing
@@ -482,6 +494,7 @@ class Load:
             stats.latencies.append((time.perf_counter() - started) * 1000)
             stats.note(f"{method} {path}: {type(error).__name__} {error}")
             self.unanswered = True  # read by the caller before it awaits anything else
+            self.unanswered_total += 1
             return None
         self.unanswered = False
         stats.count += 1
@@ -1014,6 +1027,12 @@ class Load:
             self.wrong("inspector: trace", f"{batch.path}: {response.json()['status']}, "
                                            f"expected {expected}")
 
+    async def metrics(self) -> None:
+        """Prometheus's scrape (every 15 s): the workers' files merged, dead workers' too."""
+        response = await self.call("prometheus: /metrics", "GET", "/metrics")
+        if response is not None and "traceability_outbox_messages" not in response.text:
+            self.wrong("prometheus: /metrics", response.text[:200])
+
     async def gateway_status(self) -> None:
         response = await self.call("admin: gateway status", "GET", "/api/v1/gateway/status",
                                    headers=self.admin)
@@ -1038,10 +1057,10 @@ class Load:
             self.started = time.monotonic()
             self.stop_at = self.started + seconds
             limits_by_stream = {"scan": 48, "business": 16, "inspector": 1, "register": 4,
-                                "admin": 1, "gateway status": 1}
+                                "admin": 1, "gateway status": 1, "metrics": 1}
             actions = {"scan": self.scan, "business": self.business, "inspector": self.inspect,
                        "register": self.register, "admin": self.admin_round,
-                       "gateway status": self.gateway_status}
+                       "gateway status": self.gateway_status, "metrics": self.metrics}
             await asyncio.gather(*(self.every(name, RATES[name] * rate, actions[name],
                                               limits_by_stream[name]) for name in RATES))
             while self.tasks:
@@ -1172,6 +1191,13 @@ def differences(name: str, one, other) -> list[str]:
     return [f"{name}: missing {missing}, extra {extra}"]
 
 
+def requests_counted(base: str) -> float:
+    """What /metrics says the workers answered, dead (recycled) workers included."""
+    text_ = httpx.get(base + "/metrics", timeout=60).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text_.splitlines()
+               if line.startswith("traceability_http_requests_total{"))
+
+
 def log_tracebacks(paths: list[Path]) -> tuple[int, list[str]]:
     count, samples = 0, []
     for path in paths:
@@ -1185,6 +1211,48 @@ def log_tracebacks(paths: list[Path]) -> tuple[int, list[str]]:
                     samples.append(f"{path.name}: " + "\n".join(lines[max(0, index - 2):
                                                                       index + 25]))
     return count, samples
+
+
+GROUPS = (("scans (307)", ("scan: resolve",)), ("consumer pages", ("scan: consumer page",)),
+          ("events", ("events:",)),
+          ("API writes", ("register", "admin: approve", "admin: reject", "business: create",
+                          "business: update", "business: issue", "inspector: hold",
+                          "inspector: release", "inspector: recall")),
+          ("API reads", ("admin: list", "admin: gateway", "business: get", "business: list",
+                         "inspector: trace", "prometheus")))
+
+
+def summary(args, load: Load, memory: list[MemoryLine], workers_seen: int, app: dict,
+            scans: int, records_ok: bool, failures: list[str]) -> str:
+    """One paragraph: what ran, latencies by group, memory, records compared."""
+    elapsed = load.elapsed
+    total = sum(s.count for s in load.stats.values())
+    errors = sum(s.errors for s in load.stats.values())
+    parts = []
+    for name, prefixes in GROUPS:
+        chosen = [s for kind, s in load.stats.items() if kind.startswith(prefixes)]
+        latencies = [ms for s in chosen for ms in s.latencies]
+        if latencies:
+            parts.append(f"{name} {len(latencies):,}, p50 {percentile(latencies, 0.5):.0f} / "
+                         f"p99 {percentile(latencies, 0.99):.0f} ms")
+    workers = [m for m in memory if m.name.startswith("gunicorn worker ")]
+    others = {m.name.rsplit(" ", 1)[0]: m for m in memory
+              if m.name.startswith(("sync worker", "simulator", "gunicorn master"))}
+    settled = [m.baseline if m.baseline is not None else m.first for m in workers]
+    rss = [f"each worker {min(settled):.0f}–{max(m.peak for m in workers):.0f} MB once "
+           f"booted ({sum(m.judged for m in workers)} judged over their lifetime: "
+           f"{'flat' if all(m.flat for m in workers) else 'GROWING'})"] if workers else []
+    rss += [f"{name} {m.first:.0f}→{m.last:.0f} MB" for name, m in others.items()]
+    records = ", ".join(f"{size(app[name]):,} {name}" for name in
+                        ("organizations", "products", "lots", "events", "recalls"))
+    verdict = "passed" if not failures else f"FAILED ({len(failures)} checks)"
+    return (f"Soak {verdict}: {elapsed:.0f} s on {os.cpu_count()} cores (shared; load average "
+            f"{os.getloadavg()[0]:.1f}), gunicorn {args.workers} workers "
+            f"(max_requests {args.max_requests:,}: {workers_seen} over the run) + sync worker "
+            f"+ simulator on PostgreSQL; {total:,} requests ({total / elapsed:.0f}/s), "
+            f"{errors} errors; {'; '.join(parts)}. RSS: {', '.join(rss)}. After the drain: "
+            f"{records}, {'the same' if records_ok else 'NOT the same'} in the load, the app "
+            f"and the gateway; {scans:,} scans logged of {load.scans_sent:,} sent.")
 
 
 # ============================================================================ main
@@ -1244,6 +1312,7 @@ def main() -> int:
         for name, process in stack.processes.items():
             if not process.running():
                 failures.append(f"{name} exited during the load ({process.popen.returncode})")
+        counted = requests_counted(stack.base)
         stopped = time.monotonic()
         code = stack.stop("web")  # graceful: each worker writes the scans it still holds
         web_stop = time.monotonic() - stopped
@@ -1280,6 +1349,11 @@ def main() -> int:
     if load.shed:
         print(f"ticks shed (clients still busy; the machine was saturated): {dict(load.shed)}")
     print(f"consumer pages whose status banner was checked: {load.pages_checked:,}")
+    answered = total - load.unanswered_total
+    print(f"/metrics counts {counted:,.0f} requests answered by the workers "
+          f"({answered:,} answered to the load, {stack.probes} health checks at the start)")
+    if not answered <= counted <= answered + stack.probes + load.unanswered_total:
+        failures.append(f"/metrics counts {counted:,.0f} requests; {answered:,} were answered")
     if load.loadgen_errors:
         failures.append(f"{len(load.loadgen_errors)} errors in the load generator itself")
         for sample in load.loadgen_errors[:2]:
@@ -1295,7 +1369,8 @@ def main() -> int:
           "last window | flat |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     workers_seen = 0
-    for line in memory_report(sampler, window, args.memory_tolerance):
+    memory = memory_report(sampler, window, args.memory_tolerance)
+    for line in memory:
         workers_seen += line.name.startswith("gunicorn worker ")
         verdict = ("yes" if line.flat else "**NO**") if line.judged else "-"
         print(f"| {line.name} | {line.lifetime:.0f} | {line.cpu:.0f} | {line.first:.1f} | "
@@ -1321,6 +1396,7 @@ def main() -> int:
     print("| records | sent by the load | app database | gateway simulator | same |")
     print("| --- | ---: | ---: | ---: | --- |")
     counts = sim_state["counts"]
+    records_ok = True
     for name in ("organizations", "locations", "products", "certificates", "lots", "events",
                  "recalls"):
         problems = (differences(f"{name}: load vs app", expected[name], app[name])
@@ -1331,6 +1407,7 @@ def main() -> int:
             problems.append(f"{name}: /_sim/state counts {counts[name]}, records "
                             f"{size(gateway[name])}")
         failures.extend(problems)
+        records_ok = records_ok and not problems
     scans_ok = 0 <= scans - load.scans_sent <= load.scans_uncertain
     print(f"| scans logged | {load.scans_sent:,} (+{load.scans_uncertain} unanswered) | "
           f"{scans:,} | | {'yes' if scans_ok else '**NO**'} |")
@@ -1350,6 +1427,8 @@ def main() -> int:
         for sample in samples:
             print(sample)
 
+    print("\n### Summary (for the README)\n")
+    print(summary(args, load, memory, workers_seen, app, scans, records_ok, failures))
     print()
     if failures:
         print("SOAK FAILED:")
