@@ -1255,7 +1255,8 @@ def summary(args, load: Load, memory: list[MemoryLine], workers_seen: int, app: 
     workers = [m for m in memory if m.name.startswith("gunicorn worker ")]
     others = {m.name.rsplit(" ", 1)[0]: m for m in memory
               if m.name.startswith(("sync worker", "simulator", "gunicorn master"))}
-    settled = [m.baseline if m.baseline is not None else m.first for m in workers]
+    settled = ([m.baseline for m in workers if m.baseline is not None]
+               or [m.first for m in workers])
     rss = [f"each worker {min(settled):.0f}–{max(m.peak for m in workers):.0f} MB once "
            f"booted ({sum(m.judged for m in workers)} judged over their lifetime: "
            f"{'flat' if all(m.flat for m in workers) else 'GROWING'})"] if workers else []
