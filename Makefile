@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: install migrate demo run test test-postgres lint bench system-deps clean
+.PHONY: install migrate demo run test test-postgres lint bench soak system-deps clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,12 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in benchmarks/*.py; do [ "$$script" = benchmarks/soak.py ] && continue; \
+		echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Ten minutes of mixed load on PostgreSQL (own databases soak_app and soak_sim, emptied first).
+soak: install
+	$(BIN)/python benchmarks/soak.py $(SOAK_ARGS)
 
 # Debian packages some tests use (headless Chromium, pdftoppm, cairo for SVG rasterising,
 # a Vietnamese-capable font, nginx to check the site file, pg_dump for backups).

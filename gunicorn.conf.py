@@ -3,6 +3,12 @@
 import multiprocessing
 import os
 
+# Imported now, in the master before any worker exists, not in ``child_exit``: gunicorn calls
+# that hook from its SIGCHLD handler, and a first import there is interrupted when a second
+# worker exits meanwhile (at shutdown, or two recycled at once); the nested call then finds
+# the module half-initialised, and the AttributeError brings the master down.
+from prometheus_client import multiprocess
+
 bind = os.environ.get("BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -31,8 +37,6 @@ def on_starting(server):
 
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)
 
 
