@@ -55,6 +55,7 @@ def test_language_from_query_session_and_browser(client):
 
 def test_language_switch_never_leaves_the_site(client):
     assert client.get("/lang/en?next=//evil.example").headers["Location"] == "/"
+    assert client.get("/lang/en?next=/\\evil.example").headers["Location"] == "/"
     assert client.get("/lang/en?next=https://evil.example").headers["Location"] == "/"
 
 

@@ -29,7 +29,7 @@ def _unauthorized():
     return redirect(url_for("accounts_web.login", next=request.full_path.rstrip("?")))
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     # Only local paths: an open redirect after sign-in is a phishing tool.
     if target and target.startswith("/") and not target.startswith("//") \
             and "\\" not in target and not urlsplit(target).netloc:
@@ -54,7 +54,7 @@ def login():
                                    error=_("Email or password is not correct.")), 401
         login_user(user, remember=bool(request.form.get("remember")))
         if "next" in request.args:
-            return redirect(_safe_next(request.args["next"]) or url_for("web.index"))
+            return redirect(safe_next(request.args["next"]) or url_for("web.index"))
         return redirect(_home(user))
     if current_user.is_authenticated and not request.args.get("next"):
         return redirect(_home(current_user))

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fro
 from flask_login import current_user
 from sqlalchemy import text
 
+from ..accounts.views import safe_next
 from ..extensions import db
 from . import admin, console, display, portal
 from .access import home_for
@@ -42,8 +43,7 @@ def index():
 def set_language(code):
     if code in ("vi", "en"):
         session["lang"] = code
-    target = request.args.get("next", "/")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(safe_next(request.args.get("next")) or "/")
 
 
 @bp.route("/healthz")
