@@ -7,12 +7,48 @@ from flask import current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from .errors import PreconditionFailed, PreconditionRequired, Unauthorized
 from .extensions import db
 
 API_PREFIX = "/api/v1"
 JSON_TYPES = {"application/json", "application/ld+json", "application/problem+json"}
+# Ids are PostgreSQL ``integer`` columns: a larger number names no record, and must not reach
+# the database (SQLite cannot even bind one past 2**63).
+ID_MAX = 2**31 - 1
+PAGE_MAX = 1_000_000
+
+
+class RecordIdConverter(IntegerConverter):
+    """``<int:…>`` in routes: a number too large to be an id names no record (404)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> int:
+        # Not werkzeug's ValidationError: the router would then find the same URL under the
+        # rule's other methods and answer 405 to a DELETE or PATCH of it.
+        if self.max is not None and int(value) > self.max:
+            raise NotFound()
+        return super().to_python(value)
+
+
+class Id(fields.Integer):
+    """A record id in a query or a body: a whole number an id column can hold, else 422."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=1, max=ID_MAX))
+        super().__init__(**kwargs)
+
+
+def page_field():
+    return fields.Integer(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
+
+
+def per_page_field():
+    return fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
@@ -78,8 +114,8 @@ def require_actor():
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = page_field()
+    per_page = per_page_field()
 
 
 def paginate(query, page: int, per_page: int, serialize) -> dict:

@@ -6,6 +6,7 @@ the services, so they are described here for the OpenAPI document only.
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, fields, validate
 
+from ..apiutil import Id
 from .chain import DIRECTIONS, MAX_DEPTH
 
 EPCIS_BODY = {
@@ -147,7 +148,7 @@ class StageInput(Schema):
                                                                   "(GET /event-templates)"})
     event_time = fields.String(load_default=None, allow_none=True, metadata={
         "description": "ISO 8601; Vietnam time when no offset is given"})
-    location_id = fields.Integer(load_default=None, allow_none=True)
+    location_id = Id(load_default=None, allow_none=True)
     fields_ = fields.Dict(data_key="fields", attribute="fields", load_default=dict,
                           metadata={"description": "The stage's form fields by name"})
 

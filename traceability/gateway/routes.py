@@ -4,7 +4,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import select
 
 from ..accounts.services import require_role
-from ..apiutil import actor, api_blueprint, paginate, require_actor
+from ..apiutil import Id, actor, api_blueprint, page_field, paginate, per_page_field, require_actor
 from ..errors import NotFound
 from ..extensions import db
 from ..registry import services as registry
@@ -48,9 +48,9 @@ class MessageListArgs(Schema):
         unknown = EXCLUDE
 
     state = fields.String(load_default=None, validate=validate.OneOf(outbox.STATES))
-    organization_id = fields.Integer(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    organization_id = Id(load_default=None)
+    page = page_field()
+    per_page = per_page_field()
 
 
 MessagePage = Schema.from_dict({"items": fields.List(fields.Nested(MessageOut)),
@@ -90,7 +90,7 @@ class SyncStateArgs(Schema):
 
     kind = fields.String(required=True, validate=validate.OneOf(
         ["organization", "location", "product", "batch", "certificate"]))
-    id = fields.Integer(required=True)
+    id = Id(required=True)
 
 
 RECORD_READERS = {

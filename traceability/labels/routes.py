@@ -5,7 +5,7 @@ import json
 from flask import Response, current_app, request, send_file, stream_with_context
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from ..apiutil import actor, api_blueprint
+from ..apiutil import Id, actor, api_blueprint
 from ..extensions import db
 from . import render, services
 
@@ -56,7 +56,7 @@ class SheetArgs(Schema):
 
     stock = fields.String(load_default="a4-3x8-70x37",
                           validate=validate.OneOf(list(render.STOCKS)))
-    print_run = fields.Integer(load_default=None)
+    print_run = Id(load_default=None)
     copies = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2000))
 
 
@@ -64,7 +64,7 @@ class JobInput(Schema):
     stock = fields.String(load_default="a4-3x8-70x37",
                           validate=validate.OneOf(list(render.STOCKS)))
     serial_count = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
-    print_run_id = fields.Integer(load_default=None, allow_none=True)
+    print_run_id = Id(load_default=None, allow_none=True)
     copies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 

@@ -1,5 +1,6 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from ..apiutil import Id, page_field, per_page_field
 from .models import INSPECTION_RESULTS, RECALL_LEVELS
 
 
@@ -54,9 +55,9 @@ class AttachmentSchema(Schema):
 
 
 class InspectionInput(Schema):
-    organization_id = fields.Integer(required=True)
-    batch_id = fields.Integer(load_default=None, allow_none=True)
-    batch_ids = fields.List(fields.Integer(), load_default=list)
+    organization_id = Id(required=True)
+    batch_id = Id(load_default=None, allow_none=True)
+    batch_ids = fields.List(Id(), load_default=list)
     date = fields.Date(load_default=None, allow_none=True)
     planned_date = fields.Date(load_default=None, allow_none=True)
     visited_at = fields.AwareDateTime(load_default=None, allow_none=True)
@@ -83,16 +84,16 @@ class AuditArgs(Schema):
 
     entity = fields.String(load_default=None, metadata={"description": "type or type:id"})
     action = fields.String(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = page_field()
+    per_page = per_page_field()
 
 
 class InspectionListArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    organization_id = fields.Integer(load_default=None)
-    batch_id = fields.Integer(load_default=None)
+    organization_id = Id(load_default=None)
+    batch_id = Id(load_default=None)
 
 
 class ReportListArgs(Schema):
@@ -101,10 +102,11 @@ class ReportListArgs(Schema):
 
     status = fields.String(load_default=None,
                            validate=validate.OneOf(["new", "triaged", "closed"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = page_field()
+    per_page = per_page_field()
 
 
 class TriageInput(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["new", "triaged", "closed"]))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+

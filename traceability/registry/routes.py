@@ -1,7 +1,16 @@
 """Registry API: thin routes over ``services``."""
 
+from werkzeug.datastructures import FileStorage
 
-from ..apiutil import accepts_files, actor, api_blueprint, check_if_match, etag_of, paginate
+from ..apiutil import (
+    accepts_files,
+    actor,
+    api_blueprint,
+    check_if_match,
+    etag_of,
+    paginate,
+)
+from ..errors import ValidationFailed
 from ..extensions import db, limiter
 from . import imports, services
 from .schemas import (
@@ -305,22 +314,13 @@ def update_certificate(data, certificate_id):
 # ------------------------------------------------------------------- imports
 
 
-def _run_import(importer):
-    from flask import request
-
-    from ..errors import ValidationFailed
-
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
+def _run_import(importer, form: dict):
+    upload = form["file"]
+    if not isinstance(upload, FileStorage) or not upload.filename:
         raise ValidationFailed({"file": ["Attach the .csv or .xlsx file as 'file'."]})
-    organization_id = request.form.get("organization_id")
-    if organization_id not in (None, "") and not organization_id.isdigit():
-        raise ValidationFailed({"organization_id": ["Give the organization's numeric id."]})
-    dry_run = request.form.get("dry_run", "").lower() in {"1", "true", "yes"}
     report = importer(actor(), upload.filename, upload.read(),
-                      organization_id=int(organization_id) if organization_id else None,
-                      dry_run=dry_run)
-    if dry_run:
+                      organization_id=form["organization_id"], dry_run=form["dry_run"])
+    if form["dry_run"]:
         db.session.rollback()
     else:
         db.session.commit()
@@ -331,21 +331,21 @@ def _run_import(importer):
 @accepts_files
 @blp.arguments(ImportForm, location="files")
 @blp.response(200, ImportReportOut)
-def import_products(_files):
+def import_products(form):
     """Import products from CSV or .xlsx (all or nothing; re-running is harmless).
 
     Columns are the API's field names (gtin, name, brand, net_content, unit, image_urls,
     standards, shelf_life_days…); list cells are separated by '|'. Form fields:
     ``organization_id`` (admins), ``dry_run``.
     """
-    return _run_import(imports.import_products)
+    return _run_import(imports.import_products, form)
 
 
 @blp.route("/imports/batches", methods=["POST"])
 @accepts_files
 @blp.arguments(ImportForm, location="files")
 @blp.response(200, ImportReportOut)
-def import_batches(_files):
+def import_batches(form):
     """Import batches from CSV or .xlsx: gtin, lot, production_date, expiry_date, quantity,
     unit, location_id, notes (all or nothing; re-running is harmless)."""
-    return _run_import(imports.import_batches)
+    return _run_import(imports.import_batches, form)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..apiutil import PageArgs, api_blueprint, paginate, require_actor
+from ..apiutil import Id, PageArgs, api_blueprint, paginate, require_actor
 from ..extensions import db
 from . import services
 from .models import COPY_ALERT_STATUSES
@@ -11,9 +11,9 @@ blp = api_blueprint("resolver", __name__, "Scan statistics and suspected copied 
 
 
 class StatsArgs(Schema):
-    organization_id = fields.Integer(load_default=None)
-    product_id = fields.Integer(load_default=None)
-    batch_id = fields.Integer(load_default=None)
+    organization_id = Id(load_default=None)
+    product_id = Id(load_default=None)
+    batch_id = Id(load_default=None)
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
 
 
@@ -48,8 +48,8 @@ class StatsOut(Schema):
 
 class AlertListArgs(PageArgs):
     status = fields.String(load_default=None, validate=validate.OneOf(COPY_ALERT_STATUSES))
-    organization_id = fields.Integer(load_default=None)
-    batch_id = fields.Integer(load_default=None)
+    organization_id = Id(load_default=None)
+    batch_id = Id(load_default=None)
 
 
 class CopyAlertOut(Schema):
