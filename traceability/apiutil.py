@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from http import HTTPStatus
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint
@@ -15,10 +16,45 @@ from .extensions import db
 
 API_PREFIX = "/api/v1"
 JSON_TYPES = {"application/json", "application/ld+json", "application/problem+json"}
+WRITE_METHODS = {"post", "put", "patch"}
 # Ids are PostgreSQL ``integer`` columns: a larger number names no record, and must not reach
 # the database (SQLite cannot even bind one past 2**63).
 ID_MAX = 2**31 - 1
 PAGE_MAX = 1_000_000
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint whose operations document the errors they can answer.
+
+    Every operation may answer 401 (a wrong API key) and every write 415 (not JSON), or 400
+    when its JSON body does not parse; ``errors`` adds the others an operation gives.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_common_errors_doc)
+
+    def errors(self, *statuses: int):
+        """Document these error statuses (problem+json) for the decorated operation."""
+
+        def decorator(view):
+            for status in statuses:
+                view = self.alt_response(status, HTTPStatus(status).name)(view)
+            return view
+
+        return decorator
+
+    @staticmethod
+    def _prepare_common_errors_doc(doc, doc_info, *, method, **_kwargs):
+        responses = doc.setdefault("responses", {})
+        common = [401]
+        if method in WRITE_METHODS:
+            common.append(415)
+            if "requestBody" in doc:
+                common.append(400)
+        for status in common:
+            responses.setdefault(status, HTTPStatus(status).name)
+        return doc
 
 
 class RecordIdConverter(IntegerConverter):
@@ -51,9 +87,9 @@ def per_page_field():
     return fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
-def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+def api_blueprint(name: str, import_name: str, description: str) -> ApiBlueprint:
     """An API blueprint: under /api/v1, bearer-key authentication, JSON bodies only."""
-    blueprint = Blueprint(name, import_name, url_prefix=API_PREFIX, description=description)
+    blueprint = ApiBlueprint(name, import_name, url_prefix=API_PREFIX, description=description)
     blueprint.before_request(authenticate_request)
     blueprint.before_request(check_content_type)
     return blueprint
@@ -135,6 +171,11 @@ def paginate(query, page: int, per_page: int, serialize) -> dict:
 def etag_of(payload: dict) -> str:
     body = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
     return '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+            "description": "The ETag of the record as you read it (or *): a change made "
+                           "meanwhile by someone else answers 412, a missing one 428."}
 
 
 def check_if_match(current_payload: dict, *, required: bool = False) -> None:

@@ -43,6 +43,16 @@ class MessageOut(Schema):
     sent_at = fields.String(allow_none=True)
 
 
+class SyncStateOut(Schema):
+    state = fields.String(metadata={"description": "not_queued, pending, sent, rejected, "
+                                                   "dead…"})
+    message_id = fields.Integer()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True, metadata={"description": "The gateway's "
+                                                                         "refusal, if any"})
+    sent_at = fields.String(allow_none=True)
+
+
 class MessageListArgs(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -61,6 +71,7 @@ MessagePage = Schema.from_dict({"items": fields.List(fields.Nested(MessageOut)),
 
 @blp.route("/gateway/status")
 @blp.response(200, StatusOut)
+@blp.errors(403)
 def gateway_status():
     """Outbox messages by state, the oldest pending message's age and the last error."""
     require_role(actor(), "admin", "inspector")
@@ -102,7 +113,8 @@ RECORD_READERS = {
 
 @blp.route("/gateway/sync-state")
 @blp.arguments(SyncStateArgs, location="query")
-@blp.response(200)
+@blp.response(200, SyncStateOut)
+@blp.errors(404)
 def sync_state(args):
     """Where one of your records stands with the national gateway (and the gateway's message
     if it was refused)."""
@@ -112,6 +124,7 @@ def sync_state(args):
 
 @blp.route("/gateway/messages/<int:message_id>/retry", methods=["POST"])
 @blp.response(200, MessageOut)
+@blp.errors(403, 404)
 def retry_message(message_id):
     """Requeue a dead (or rejected) message now (admin)."""
     require_role(actor(), "admin")

@@ -3,6 +3,7 @@
 from werkzeug.datastructures import FileStorage
 
 from ..apiutil import (
+    IF_MATCH,
     accepts_files,
     actor,
     api_blueprint,
@@ -66,6 +67,7 @@ def _patch(load_current, serialize, update, data):
 @limiter.limit("20 per hour", exempt_when=lambda: actor() is not None)
 @blp.arguments(OrganizationInput)
 @blp.response(201, OrganizationOut, headers=ETAG_HEADER)
+@blp.errors(403, 409, 429)
 def create_organization(data):
     """Register an organization.
 
@@ -93,6 +95,7 @@ def list_organizations(args):
 
 @blp.route("/organizations/<int:organization_id>")
 @blp.response(200, OrganizationOut, headers=ETAG_HEADER)
+@blp.errors(404)
 def get_organization(organization_id):
     """One organization."""
     return _one(services.organization_to_dict(
@@ -102,6 +105,8 @@ def get_organization(organization_id):
 @blp.route("/organizations/<int:organization_id>", methods=["PATCH"])
 @blp.arguments(OrganizationPatch)
 @blp.response(200, OrganizationOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409, 412, 428)
+@blp.doc(parameters=[IF_MATCH])
 def update_organization(data, organization_id):
     """Change an organization's details (send If-Match with the ETag you read)."""
     return _patch(lambda: services.get_organization(actor(), organization_id),
@@ -112,6 +117,7 @@ def update_organization(data, organization_id):
 @blp.route("/organizations/<int:organization_id>/approve", methods=["POST"])
 @blp.arguments(DecisionInput)
 @blp.response(200, OrganizationOut)
+@blp.errors(403, 404)
 def approve_organization(data, organization_id):
     """Approve a pending organization (admin)."""
     organization = services.decide_organization(actor(), organization_id, "approved",
@@ -123,6 +129,7 @@ def approve_organization(data, organization_id):
 @blp.route("/organizations/<int:organization_id>/reject", methods=["POST"])
 @blp.arguments(DecisionInput)
 @blp.response(200, OrganizationOut)
+@blp.errors(403, 404)
 def reject_organization(data, organization_id):
     """Reject an organization's registration with the reason (admin)."""
     organization = services.decide_organization(actor(), organization_id, "rejected",
@@ -137,6 +144,7 @@ def reject_organization(data, organization_id):
 @blp.route("/locations", methods=["POST"])
 @blp.arguments(LocationInput)
 @blp.response(201, LocationOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409)
 def create_location(data):
     """Register a location (farm, growing area, factory, warehouse, shop…) with its GLN."""
     location = services.create_location(actor(), data)
@@ -155,6 +163,7 @@ def list_locations(args):
 
 @blp.route("/locations/<int:location_id>")
 @blp.response(200, LocationOut, headers=ETAG_HEADER)
+@blp.errors(404)
 def get_location(location_id):
     """One location."""
     return _one(services.location_to_dict(services.get_location(actor(), location_id)))
@@ -163,6 +172,8 @@ def get_location(location_id):
 @blp.route("/locations/<int:location_id>", methods=["PATCH"])
 @blp.arguments(LocationPatch)
 @blp.response(200, LocationOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 412, 428)
+@blp.doc(parameters=[IF_MATCH])
 def update_location(data, location_id):
     """Change a location (If-Match required)."""
     return _patch(lambda: services.get_location(actor(), location_id),
@@ -176,6 +187,7 @@ def update_location(data, location_id):
 @blp.route("/products", methods=["POST"])
 @blp.arguments(ProductInput)
 @blp.response(201, ProductOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409)
 def create_product(data):
     """Register a product by its GTIN (stored and returned as 14 digits)."""
     product = services.create_product(actor(), data)
@@ -196,6 +208,7 @@ def list_products(args):
 
 @blp.route("/products/<int:product_id>")
 @blp.response(200, ProductOut, headers=ETAG_HEADER)
+@blp.errors(404)
 def get_product(product_id):
     """One product, with what it still lacks under Circular 02/2024."""
     return _one(services.product_to_dict(services.get_product(actor(), product_id)))
@@ -204,6 +217,8 @@ def get_product(product_id):
 @blp.route("/products/<int:product_id>", methods=["PATCH"])
 @blp.arguments(ProductPatch)
 @blp.response(200, ProductOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 412, 428)
+@blp.doc(parameters=[IF_MATCH])
 def update_product(data, product_id):
     """Change a product (If-Match required)."""
     return _patch(lambda: services.get_product(actor(), product_id),
@@ -217,6 +232,7 @@ def update_product(data, product_id):
 @blp.route("/batches", methods=["POST"])
 @blp.arguments(BatchInput)
 @blp.response(201, BatchOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409)
 def create_batch(data):
     """Register a production batch (lot); the answer carries its Digital Link."""
     batch = services.create_batch(actor(), data)
@@ -237,6 +253,7 @@ def list_batches(args):
 
 @blp.route("/batches/<int:batch_id>")
 @blp.response(200, BatchOut, headers=ETAG_HEADER)
+@blp.errors(404)
 def get_batch(batch_id):
     """One batch with its product, organization and status."""
     return _one(services.batch_to_dict(services.get_batch(actor(), batch_id)))
@@ -245,6 +262,8 @@ def get_batch(batch_id):
 @blp.route("/batches/<int:batch_id>", methods=["PATCH"])
 @blp.arguments(BatchPatch)
 @blp.response(200, BatchOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409, 412, 428)
+@blp.doc(parameters=[IF_MATCH])
 def update_batch(data, batch_id):
     """Change a batch's dates, quantity or location (If-Match required)."""
     return _patch(lambda: services.get_batch(actor(), batch_id), services.batch_to_dict,
@@ -254,6 +273,7 @@ def update_batch(data, batch_id):
 @blp.route("/batches/<int:batch_id>/void", methods=["POST"])
 @blp.arguments(DecisionInput)
 @blp.response(200, BatchOut)
+@blp.errors(403, 404, 409)
 def void_batch(data, batch_id):
     """Void a batch: its printed codes stay and say so when scanned."""
     batch = services.void_batch(actor(), batch_id, data["reason"])
@@ -263,6 +283,7 @@ def void_batch(data, batch_id):
 
 @blp.route("/batches/<int:batch_id>", methods=["DELETE"])
 @blp.response(204)
+@blp.errors(403, 404, 409)
 def delete_batch(batch_id):
     """Delete a batch no code points to yet (otherwise 409: void it instead)."""
     services.delete_batch(actor(), batch_id)
@@ -276,6 +297,7 @@ def delete_batch(batch_id):
 @blp.route("/certificates", methods=["POST"])
 @blp.arguments(CertificateInput)
 @blp.response(201, CertificateOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409)
 def create_certificate(data):
     """Record a certificate (VietGAP, GlobalGAP, organic, OCOP, HACCP, ISO 22000, hợp quy…)."""
     certificate = services.create_certificate(actor(), data)
@@ -294,6 +316,7 @@ def list_certificates(args):
 
 @blp.route("/certificates/<int:certificate_id>")
 @blp.response(200, CertificateOut, headers=ETAG_HEADER)
+@blp.errors(404)
 def get_certificate(certificate_id):
     """One certificate."""
     return _one(services.certificate_to_dict(services.get_certificate(actor(), certificate_id)))
@@ -302,6 +325,8 @@ def get_certificate(certificate_id):
 @blp.route("/certificates/<int:certificate_id>", methods=["PATCH"])
 @blp.arguments(CertificatePatch)
 @blp.response(200, CertificateOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 412, 428)
+@blp.doc(parameters=[IF_MATCH])
 def update_certificate(data, certificate_id):
     """Change a certificate's validity or details (If-Match required)."""
     return _patch(lambda: services.get_certificate(actor(), certificate_id),
@@ -331,6 +356,7 @@ def _run_import(importer, form: dict):
 @accepts_files
 @blp.arguments(ImportForm, location="files")
 @blp.response(200, ImportReportOut)
+@blp.errors(403, 404)
 def import_products(form):
     """Import products from CSV or .xlsx (all or nothing; re-running is harmless).
 
@@ -345,6 +371,7 @@ def import_products(form):
 @accepts_files
 @blp.arguments(ImportForm, location="files")
 @blp.response(200, ImportReportOut)
+@blp.errors(403, 404)
 def import_batches(form):
     """Import batches from CSV or .xlsx: gtin, lot, production_date, expiry_date, quantity,
     unit, location_id, notes (all or nothing; re-running is harmless)."""

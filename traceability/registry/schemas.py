@@ -20,6 +20,10 @@ from .models import (
 
 _name = validate.Length(min=1, max=255)
 _text = validate.Length(max=500)
+# apispec would write the Range bound as the field serialises it (the string "0.000").
+_QUANTITY_DOC = {"minimum": 0, "description": "A number, or a string of one (up to 3 decimals)"}
+
+
 class StrictSchema(Schema):
     class Meta:
         ordered = True
@@ -200,7 +204,8 @@ class BatchInput(StrictSchema):
     production_date = fields.Date(load_default=None, allow_none=True)
     expiry_date = fields.Date(load_default=None, allow_none=True)
     quantity = fields.Decimal(load_default=None, allow_none=True, places=3,
-                              validate=validate.Range(min=0), as_string=True)
+                              validate=validate.Range(min=0), as_string=True,
+                              metadata=_QUANTITY_DOC)
     unit = fields.String(load_default="", validate=validate.Length(max=16))
     location_id = Id(load_default=None, allow_none=True)
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -210,7 +215,7 @@ class BatchPatch(StrictSchema):
     production_date = fields.Date(allow_none=True)
     expiry_date = fields.Date(allow_none=True)
     quantity = fields.Decimal(allow_none=True, places=3, validate=validate.Range(min=0),
-                              as_string=True)
+                              as_string=True, metadata=_QUANTITY_DOC)
     unit = fields.String(validate=validate.Length(max=16))
     location_id = Id(allow_none=True)
     notes = fields.String(validate=validate.Length(max=2000))

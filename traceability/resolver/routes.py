@@ -88,6 +88,7 @@ class CloseInput(Schema):
 @blp.route("/scans/stats")
 @blp.arguments(StatsArgs, location="query")
 @blp.response(200, StatsOut)
+@blp.errors(404)
 def scan_stats(args):
     """Scans per day, per province and the most scanned batches (last ``days`` days).
 
@@ -100,6 +101,7 @@ def scan_stats(args):
 @blp.route("/copy-alerts")
 @blp.arguments(AlertListArgs, location="query")
 @blp.response(200, CopyAlertPage)
+@blp.errors(404)
 def list_copy_alerts(args):
     """Serialised units whose label looks copied, newest first (same visibility as stats)."""
     query = services.list_copy_alerts(require_actor(), status=args["status"],
@@ -110,6 +112,7 @@ def list_copy_alerts(args):
 
 @blp.route("/copy-alerts/<int:alert_id>")
 @blp.response(200, CopyAlertOut)
+@blp.errors(404)
 def get_copy_alert(alert_id):
     return services.copy_alert_to_dict(services.get_copy_alert(require_actor(), alert_id))
 
@@ -117,6 +120,7 @@ def get_copy_alert(alert_id):
 @blp.route("/copy-alerts/<int:alert_id>/close", methods=["POST"])
 @blp.arguments(CloseInput)
 @blp.response(200, CopyAlertOut)
+@blp.errors(404)
 def close_copy_alert(data, alert_id):
     """Close an alert once looked into, saying what was found."""
     alert = services.close_copy_alert(require_actor(), alert_id, data["note"])
