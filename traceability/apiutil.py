@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from .errors import PreconditionFailed, PreconditionRequired, Unauthorized
+from .errors import PreconditionFailed, PreconditionRequired, ServiceError, Unauthorized
 from .extensions import db
 
 API_PREFIX = "/api/v1"
@@ -26,8 +26,8 @@ PAGE_MAX = 1_000_000
 class ApiBlueprint(Blueprint):
     """A flask-smorest blueprint whose operations document the errors they can answer.
 
-    Every operation may answer 401 (a wrong API key) and every write 415 (not JSON), or 400
-    when its JSON body does not parse; ``errors`` adds the others an operation gives.
+    Every operation may answer 400 (a NUL character) and 401 (a wrong API key), and every
+    write 415 (not JSON); ``errors`` adds the others an operation gives.
     """
 
     def __init__(self, *args, **kwargs):
@@ -47,11 +47,7 @@ class ApiBlueprint(Blueprint):
     @staticmethod
     def _prepare_common_errors_doc(doc, doc_info, *, method, **_kwargs):
         responses = doc.setdefault("responses", {})
-        common = [401]
-        if method in WRITE_METHODS:
-            common.append(415)
-            if "requestBody" in doc:
-                common.append(400)
+        common = [400, 401, 415] if method in WRITE_METHODS else [400, 401]
         for status in common:
             responses.setdefault(status, HTTPStatus(status).name)
         return doc
@@ -92,6 +88,7 @@ def api_blueprint(name: str, import_name: str, description: str) -> ApiBlueprint
     blueprint = ApiBlueprint(name, import_name, url_prefix=API_PREFIX, description=description)
     blueprint.before_request(authenticate_request)
     blueprint.before_request(check_content_type)
+    blueprint.before_request(reject_nul_characters)
     return blueprint
 
 
@@ -130,6 +127,37 @@ def check_content_type() -> None:
     from werkzeug.exceptions import UnsupportedMediaType
 
     raise UnsupportedMediaType(f"Send the body as application/json (got '{mimetype or 'none'}').")
+
+
+def reject_nul_characters() -> None:
+    """No text kept here may hold NUL (PostgreSQL refuses it): refuse it on the way in, by name."""
+    places = [name for name, value in (request.view_args or {}).items()
+              if isinstance(value, str) and "\x00" in value]
+    for values in (request.args, request.form):
+        places += [name for name, value in values.items(multi=True) if "\x00" in name + value]
+    if request.is_json:
+        places += _nul_paths(request.get_json(silent=True), "")
+    if places:
+        raise ServiceError("Text cannot contain the NUL character (\\0); remove it and send "
+                           "the request again.",
+                           errors={place or "/": ["Contains a NUL character."] for place in places})
+
+
+def _nul_paths(value, path: str) -> list[str]:
+    """JSON paths (``/items/0/name``) of the strings and keys holding NUL."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            if "\x00" in key:
+                found.append(path)
+            found += _nul_paths(item, f"{path}/{key}")
+        return found
+    if isinstance(value, list):
+        return [place for index, item in enumerate(value)
+                for place in _nul_paths(item, f"{path}/{index}")]
+    return []
 
 
 def accepts_files(view):

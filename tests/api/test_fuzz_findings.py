@@ -85,3 +85,24 @@ def test_an_empty_match_parameter_matches_no_event(client, business):
         response = client.get("/api/v1/epcis/events?MATCH_epc=", headers=business)
     assert response.status_code == 200
     assert response.get_json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"] == []
+
+
+@pytest.mark.parametrize("method, url, body, place", [
+    ("get", "/api/v1/audit?action=batch%00create", None, "action"),
+    ("get", "/api/v1/epcis/events/urn:uuid:1%002", None, "event_id"),
+    ("post", "/api/v1/products", {"gtin": "08930001000025", "name": "H\u0000t"}, "/name"),
+    ("post", "/api/v1/events", {"type": "ObjectEvent", "epcList": ["ok", "a\u0000b"]},
+     "/epcList/1"),
+])
+def test_nul_characters_are_refused_by_name(client, business, method, url, body, place):
+    # PostgreSQL refuses NUL in text: the query or the insert failed with a DataError (500).
+    response = getattr(client, method)(url, headers=business, json=body)
+    assert list(_problem(response, 400)["errors"]) == [place]
+
+
+def test_an_import_file_holding_nul_is_refused(client, business):
+    response = client.post("/api/v1/imports/products", headers=business,
+                           content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(b"gtin,name\n08930001000025,H\x00t\n"),
+                                          "rows.csv")})
+    assert "file" in _problem(response, 422)["errors"]
