@@ -134,7 +134,9 @@ def reject_nul_characters() -> None:
     places = [name for name, value in (request.view_args or {}).items()
               if isinstance(value, str) and "\x00" in value]
     for values in (request.args, request.form):
-        places += [name for name, value in values.items(multi=True) if "\x00" in name + value]
+        # A multipart part may come without a name (None).
+        places += [str(name) for name, value in values.items(multi=True)
+                   if "\x00" in f"{name}{value}"]
     if request.is_json:
         places += _nul_paths(request.get_json(silent=True), "")
     if places:

@@ -106,3 +106,13 @@ def test_an_import_file_holding_nul_is_refused(client, business):
                            data={"file": (io.BytesIO(b"gtin,name\n08930001000025,H\x00t\n"),
                                           "rows.csv")})
     assert "file" in _problem(response, 422)["errors"]
+
+
+def test_a_multipart_part_without_a_name_is_ignored(client, business):
+    # werkzeug reads it as a form field named None, which the NUL check did not expect.
+    body = (b"--XX\r\nContent-Disposition: form-data\r\n\r\n{}\r\n"
+            b'--XX\r\nContent-Disposition: form-data; name="file"; filename="rows.csv"\r\n\r\n'
+            b"gtin,name\r\n--XX--\r\n")
+    response = client.post("/api/v1/imports/products", data=body, headers={
+        **business, "Content-Type": "multipart/form-data; boundary=XX"})
+    assert "file" in _problem(response, 422)["errors"]
