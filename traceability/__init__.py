@@ -116,6 +116,9 @@ def _wire_gateway_outbox(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .apiutil import RecordIdConverter
+
+    app.url_map.converters["int"] = RecordIdConverter
     for module in _capability_modules("routes"):
         blueprint = module.blp
         api.register_blueprint(blueprint)

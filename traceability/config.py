@@ -99,5 +99,12 @@ def from_environment(instance_path: str) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/docs/static/",
+        # Anonymous callers are welcome where the contract says so; others send their key.
+        "API_SPEC_OPTIONS": {
+            "components": {"securitySchemes": {"apiKey": {
+                "type": "http", "scheme": "bearer",
+                "description": "An API key: 'Authorization: Bearer <key>'"}}},
+            "security": [{}, {"apiKey": []}],
+        },
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -6,9 +6,11 @@ Every message is written for a person who has to act on it.
 from http import HTTPStatus
 
 from flask import Response, json, render_template, request
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_TYPE_BASE = "https://traceability.local/problems/"
+PROBLEM_JSON = "application/problem+json"
 
 
 class ServiceError(Exception):
@@ -64,6 +66,19 @@ class PreconditionRequired(ServiceError):
     slug = "precondition-required"
 
 
+class ProblemSchema(Schema):
+    """The body of every API error, as ``problem`` writes it (for the OpenAPI document)."""
+
+    type = fields.String(required=True, metadata={"description": "URI naming the kind"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True, metadata={"description": "What to do about it"})
+    instance = fields.String(required=True, metadata={"description": "The request's path"})
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={
+        "description": "Validation failures: each field (or JSON path) → its messages"})
+    code = fields.String(metadata={"description": "A stable code for some errors"})
+
+
 def field_error(field: str, message: str) -> ValidationFailed:
     return ValidationFailed({field: [message]})
 
@@ -85,7 +100,7 @@ def problem(status: int, detail: str | None = None, *, title: str | None = None,
     if code:
         body["code"] = code
     response = Response(json.dumps(body, ensure_ascii=False), status=status,
-                        mimetype="application/problem+json")
+                        mimetype=PROBLEM_JSON)
     for name, value in headers or ():
         if name.lower() != "content-type":
             response.headers[name] = value
@@ -107,12 +122,12 @@ def _flatten_webargs_messages(messages) -> dict:
     if not isinstance(messages, dict):
         return {"_body": messages if isinstance(messages, list) else [str(messages)]}
     flat: dict = {}
-    for location, fields in messages.items():
-        if isinstance(fields, dict):
-            for field, value in fields.items():
+    for location, by_field in messages.items():
+        if isinstance(by_field, dict):
+            for field, value in by_field.items():
                 flat[field] = value
         else:
-            flat[location] = fields
+            flat[location] = by_field
     return flat
 
 

@@ -26,6 +26,7 @@ def me():
 @blp.route("/users", methods=["POST"])
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserCreatedSchema)
+@blp.errors(403, 409)
 def create_user(data):
     """Create an account (admin); the answer carries its first API key, shown once."""
     actor = services.require_role(require_actor(), "admin")
@@ -59,6 +60,7 @@ def create_key(data):
 
 @blp.route("/api-keys/<int:key_id>/revoke", methods=["POST"])
 @blp.response(200, ApiKeySchema)
+@blp.errors(404)
 def revoke_key(key_id):
     """Revoke a key at once; requests made with it are then refused with 401."""
     key = services.revoke_api_key(require_actor(), key_id)

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from ..apiutil import Id
 from .models import ROLES
 
 
@@ -7,7 +8,7 @@ class UserCreateSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=255))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     name = fields.String(load_default="", validate=validate.Length(max=255))
-    organization_id = fields.Integer(load_default=None, allow_none=True)
+    organization_id = Id(load_default=None, allow_none=True)
     password = fields.String(load_default=None, allow_none=True, load_only=True)
     scope_provinces = fields.List(fields.String(validate=validate.Length(max=100)),
                                   load_default=list)

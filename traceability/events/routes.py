@@ -17,6 +17,7 @@ from .schemas import (
     EventQueryArgs,
     JourneyOut,
     MassBalanceOut,
+    PassportOut,
     StageInput,
     StageOut,
     TemplatesOut,
@@ -57,7 +58,9 @@ def _epcis_response(document: dict, headers: dict | None = None) -> Response:
 @blp.route("/events", methods=["POST"])
 @blp.doc(requestBody=EPCIS_BODY)
 @blp.response(201, CaptureResultOut)
-@blp.alt_response(200, schema=CaptureResultOut, description="Already recorded (duplicate)")
+@blp.alt_response(200, schema=CaptureResultOut, description="Already recorded (duplicate)",
+                  success=True)
+@blp.errors(400, 403)
 def capture_event():
     """Record one EPCIS 2.0 event (JSON-LD with its @context).
 
@@ -73,7 +76,9 @@ def capture_event():
 @blp.route("/epcis/capture", methods=["POST"])
 @blp.doc(requestBody=EPCIS_BODY)
 @blp.response(201, CaptureResultOut)
-@blp.alt_response(200, schema=CaptureResultOut, description="Every event was a duplicate")
+@blp.alt_response(200, schema=CaptureResultOut, description="Every event was a duplicate",
+                  success=True)
+@blp.errors(400, 403, 413)
 def capture_document():
     """Record the events of an EPCISDocument: all of them or, when anything is wrong, none."""
     return _captured(services.capture(actor(), _json_body()))
@@ -104,6 +109,7 @@ def _query_response(params: dict) -> Response:
 @blp.route("/epcis/events")
 @blp.arguments(EventQueryArgs, location="query", as_kwargs=True)
 @blp.doc(responses={"200": EPCIS_DOCUMENT_RESPONSE})
+@blp.errors(400, 413)
 def query_events(**_documented):
     """EPCIS SimpleEventQuery over the events you may read: an EPCISQueryDocument.
 
@@ -119,6 +125,7 @@ def query_events(**_documented):
 
 @blp.route("/epcis/queries", methods=["POST"])
 @blp.doc(requestBody=EPCIS_BODY, responses={"200": EPCIS_DOCUMENT_RESPONSE})
+@blp.errors(400, 413)
 def run_query():
     """Run an ad-hoc query given as an EPCIS 2.0 query body (query-schema.json).
 
@@ -130,6 +137,7 @@ def run_query():
 
 @blp.route("/epcis/events/<path:event_id>")
 @blp.doc(responses={"200": EPCIS_DOCUMENT_RESPONSE})
+@blp.errors(404)
 def get_event(event_id):
     """One event by its eventID (URL-encoded), with its @context."""
     row = services.get_event(require_actor(), event_id)
@@ -144,6 +152,7 @@ def get_event(event_id):
 @blp.route("/batches/<int:batch_id>/chain")
 @blp.arguments(ChainArgs, location="query")
 @blp.response(200, ChainOut)
+@blp.errors(404)
 def batch_chain(args, batch_id):
     """One step back or forward (``depth=1``), or further (up to 20 steps)."""
     batch, items = services.chain_for(actor(), batch_id, args["direction"], args["depth"])
@@ -153,6 +162,7 @@ def batch_chain(args, batch_id):
 
 @blp.route("/batches/<int:batch_id>/journey")
 @blp.response(200, JourneyOut)
+@blp.errors(404)
 def batch_journey(batch_id):
     """The stages of the batch in time order: step, place, time, organization, details."""
     batch, journey = services.journey_for(actor(), batch_id)
@@ -161,6 +171,7 @@ def batch_journey(batch_id):
 
 @blp.route("/batches/<int:batch_id>/mass-balance")
 @blp.response(200, MassBalanceOut)
+@blp.errors(404)
 def batch_mass_balance(batch_id):
     """Inputs against outputs of the transformations that made the batch, per unit."""
     return services.plain(services.mass_balance_for(actor(), batch_id))
@@ -168,13 +179,15 @@ def batch_mass_balance(batch_id):
 
 @blp.route("/batches/<int:batch_id>/epcis")
 @blp.doc(responses={"200": EPCIS_DOCUMENT_RESPONSE})
+@blp.errors(404)
 def batch_epcis(batch_id):
     """The batch's history as an EPCISDocument (every event naming it)."""
     return _epcis_response(services.batch_epcis_document(actor(), batch_id))
 
 
 @blp.route("/batches/<int:batch_id>/passport")
-@blp.response(200)
+@blp.response(200, PassportOut)
+@blp.errors(404)
 def batch_passport(batch_id):
     """Digital product passport of the batch (Decree 37/2026/NĐ-CP) as JSON."""
     return services.passport_for(actor(), batch_id)
@@ -193,7 +206,9 @@ def event_templates():
 @blp.route("/batches/<int:batch_id>/stages", methods=["POST"])
 @blp.arguments(StageInput)
 @blp.response(201, StageOut)
-@blp.alt_response(200, schema=StageOut, description="The same stage was already recorded")
+@blp.alt_response(200, schema=StageOut, description="The same stage was already recorded",
+                  success=True)
+@blp.errors(403, 404)
 def record_stage(data, batch_id):
     """Record a stage of the batch from a sector template (no JSON-LD needed).
 

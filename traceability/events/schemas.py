@@ -6,6 +6,8 @@ the services, so they are described here for the OpenAPI document only.
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, fields, validate
 
+from ..apiutil import Id
+from ..registry.schemas import CertificateOut
 from .chain import DIRECTIONS, MAX_DEPTH
 
 EPCIS_BODY = {
@@ -147,7 +149,7 @@ class StageInput(Schema):
                                                                   "(GET /event-templates)"})
     event_time = fields.String(load_default=None, allow_none=True, metadata={
         "description": "ISO 8601; Vietnam time when no offset is given"})
-    location_id = fields.Integer(load_default=None, allow_none=True)
+    location_id = Id(load_default=None, allow_none=True)
     fields_ = fields.Dict(data_key="fields", attribute="fields", load_default=dict,
                           metadata={"description": "The stage's form fields by name"})
 
@@ -163,3 +165,79 @@ class StageOut(Schema):
 
 class TemplatesOut(Schema):
     templates = fields.List(fields.Dict())
+
+
+class PassportProductOut(Schema):
+    gtin = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    brand = fields.String()
+    model = fields.String()
+    description = fields.String()
+    sector = fields.String()
+    net_content = fields.String()
+    unit = fields.String()
+    image_urls = fields.List(fields.String())
+    standards = fields.List(fields.String())
+    shelf_life_days = fields.Integer(allow_none=True)
+    storage_instructions = fields.String()
+
+
+class PassportProducerOut(Schema):
+    name = fields.String()
+    tax_code = fields.String()
+    kind = fields.String()
+    address = fields.String()
+    province = fields.String()
+    gln = fields.String(allow_none=True)
+    contact_email = fields.String()
+    phone = fields.String()
+
+
+class PassportPlaceOut(Schema):
+    gln = fields.String()
+    name = fields.String()
+    type = fields.String()
+    address = fields.String()
+    province = fields.String()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+
+
+class PassportOriginOut(Schema):
+    declared = fields.String()
+    production_location = fields.Nested(PassportPlaceOut, allow_none=True)
+
+
+class PassportBatchOut(Schema):
+    id = fields.Integer()
+    lot = fields.String()
+    production_date = fields.String(allow_none=True)
+    expiry_date = fields.String(allow_none=True)
+    expired = fields.Boolean()
+    quantity = fields.String(allow_none=True)
+    unit = fields.String()
+    status = fields.String()
+    status_reason = fields.String()
+
+
+class PassportTraceabilityOut(Schema):
+    journey = fields.List(fields.Dict())
+    one_step_back = fields.List(fields.Nested(ChainItemOut))
+    one_step_forward = fields.List(fields.Nested(ChainItemOut))
+
+
+class PassportOut(Schema):
+    """Digital product passport (Decree 37/2026/NĐ-CP): public facts only."""
+
+    passport_version = fields.String()
+    issued_at = fields.String()
+    digital_link = fields.String()
+    gtin = fields.String()
+    product = fields.Nested(PassportProductOut)
+    producer = fields.Nested(PassportProducerOut)
+    origin = fields.Nested(PassportOriginOut)
+    batch = fields.Nested(PassportBatchOut)
+    traceability = fields.Nested(PassportTraceabilityOut)
+    certificates = fields.List(fields.Nested(CertificateOut))
+    safety_warnings = fields.String()

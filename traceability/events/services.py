@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..database import utcnow
@@ -1190,8 +1190,9 @@ def _match(fields: tuple[str, ...], values: list[str]):
             conditions.append(EventObject.gtin == gtin)
         else:
             conditions.append(EventObject.canonical == canonical_identifier(value))
+    # No value (``MATCH_epc=``) matches no event, as an empty EQ_ list does.
     return exists().where(EventObject.event_pk == EPCISEvent.id, EventObject.field.in_(fields),
-                          or_(*conditions))
+                          or_(false(), *conditions))
 
 
 def _after(column, direction: str, token: dict):

@@ -3,7 +3,7 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..accounts.services import require_role
-from ..apiutil import actor, api_blueprint, paginate, require_actor
+from ..apiutil import Id, actor, api_blueprint, page_field, paginate, per_page_field, require_actor
 from ..errors import NotFound
 from ..extensions import db
 from ..registry import services as registry
@@ -42,14 +42,24 @@ class MessageOut(Schema):
     sent_at = fields.String(allow_none=True)
 
 
+class SyncStateOut(Schema):
+    state = fields.String(metadata={"description": "not_queued, pending, sent, rejected, "
+                                                   "dead…"})
+    message_id = fields.Integer()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True, metadata={"description": "The gateway's "
+                                                                         "refusal, if any"})
+    sent_at = fields.String(allow_none=True)
+
+
 class MessageListArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
     state = fields.String(load_default=None, validate=validate.OneOf(outbox.STATES))
-    organization_id = fields.Integer(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    organization_id = Id(load_default=None)
+    page = page_field()
+    per_page = per_page_field()
 
 
 MessagePage = Schema.from_dict({"items": fields.List(fields.Nested(MessageOut)),
@@ -60,6 +70,7 @@ MessagePage = Schema.from_dict({"items": fields.List(fields.Nested(MessageOut)),
 
 @blp.route("/gateway/status")
 @blp.response(200, StatusOut)
+@blp.errors(403)
 def gateway_status():
     """Outbox messages by state, the oldest pending message's age and the last error."""
     require_role(actor(), "admin", "inspector")
@@ -83,7 +94,7 @@ class SyncStateArgs(Schema):
 
     kind = fields.String(required=True, validate=validate.OneOf(
         ["organization", "location", "product", "batch", "certificate"]))
-    id = fields.Integer(required=True)
+    id = Id(required=True)
 
 
 RECORD_READERS = {
@@ -95,7 +106,8 @@ RECORD_READERS = {
 
 @blp.route("/gateway/sync-state")
 @blp.arguments(SyncStateArgs, location="query")
-@blp.response(200)
+@blp.response(200, SyncStateOut)
+@blp.errors(404)
 def sync_state(args):
     """Where one of your records stands with the national gateway (and the gateway's message
     if it was refused)."""
@@ -105,6 +117,7 @@ def sync_state(args):
 
 @blp.route("/gateway/messages/<int:message_id>/retry", methods=["POST"])
 @blp.response(200, MessageOut)
+@blp.errors(403, 404)
 def retry_message(message_id):
     """Requeue a dead (or rejected) message now (admin)."""
     require_role(actor(), "admin")

@@ -5,16 +5,17 @@ import json
 from flask import Response, current_app, request, send_file, stream_with_context
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from ..apiutil import actor, api_blueprint
+from ..apiutil import Id, actor, api_blueprint
 from ..extensions import db
 from . import render, services
 
 blp = api_blueprint("labels", __name__, "QR codes, barcodes, serials and label sheets")
 
-IMAGE_RESPONSE = {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
-                              "image/svg+xml": {"schema": {"type": "string"}}}}
-PDF_RESPONSE = {"content": {"application/pdf": {"schema": {"type": "string",
-                                                           "format": "binary"}}}}
+BINARY = {"type": "string", "format": "binary"}
+CSV = {"type": "string", "description": "serial,digital_link lines (CRLF), with a header"}
+CACHE_HEADERS = {"ETag": {"schema": {"type": "string"}},
+                 "Cache-Control": {"schema": {"type": "string"}}}
+LOCATION_HEADER = {"Location": {"description": "Where to read it", "schema": {"type": "string"}}}
 
 
 class QRArgs(Schema):
@@ -56,7 +57,7 @@ class SheetArgs(Schema):
 
     stock = fields.String(load_default="a4-3x8-70x37",
                           validate=validate.OneOf(list(render.STOCKS)))
-    print_run = fields.Integer(load_default=None)
+    print_run = Id(load_default=None)
     copies = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2000))
 
 
@@ -64,8 +65,81 @@ class JobInput(Schema):
     stock = fields.String(load_default="a4-3x8-70x37",
                           validate=validate.OneOf(list(render.STOCKS)))
     serial_count = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
-    print_run_id = fields.Integer(load_default=None, allow_none=True)
+    print_run_id = Id(load_default=None, allow_none=True)
     copies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+class PrintRunOut(Schema):
+    id = fields.Integer()
+    batch_id = fields.Integer()
+    count = fields.Integer()
+    created_by = fields.String()
+    note = fields.String()
+    created_at = fields.String()
+
+
+class IssuedSerialOut(Schema):
+    serial = fields.String()
+    digital_link = fields.String()
+
+
+class SerialsIssuedOut(Schema):
+    print_run = fields.Nested(PrintRunOut)
+    serials = fields.List(fields.Nested(IssuedSerialOut))
+
+
+class PrintRunsOut(Schema):
+    items = fields.List(fields.Nested(PrintRunOut))
+    serials = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "The batch's serials by status (active, void)"})
+
+
+class VoidedOut(Schema):
+    voided = fields.Integer(metadata={"description": "Serials voided now (already void "
+                                                     "ones are not counted)"})
+
+
+class LabelJobOut(Schema):
+    id = fields.Integer()
+    batch_id = fields.Integer()
+    print_run_id = fields.Integer(allow_none=True)
+    stock = fields.String()
+    status = fields.String(metadata={"description": "queued, running, done or failed"})
+    total = fields.Integer()
+    done = fields.Integer()
+    progress = fields.Float()
+    error = fields.String(allow_none=True)
+    created_at = fields.String()
+    finished_at = fields.String(allow_none=True)
+    download = fields.String(allow_none=True, metadata={"description": "The PDF, once done"})
+
+
+class LabelStockOut(Schema):
+    name = fields.String()
+    description = fields.String()
+    columns = fields.Integer()
+    rows = fields.Integer()
+    label_width_mm = fields.Float()
+    label_height_mm = fields.Float()
+
+
+class LabelStocksOut(Schema):
+    items = fields.List(fields.Nested(LabelStockOut))
+
+
+def image_responses(description: str):
+    """Document an image answer: PNG or SVG by ``format``, cacheable by its ETag."""
+
+    def decorator(view):
+        view = blp.alt_response(304, description="Not modified (If-None-Match)",
+                                headers=CACHE_HEADERS, success=True)(view)
+        view = blp.alt_response(200, schema=BINARY, content_type="image/svg+xml",
+                                description=description, headers=CACHE_HEADERS,
+                                success=True)(view)
+        return blp.response(200, BINARY, content_type="image/png", description=description,
+                            headers=CACHE_HEADERS)(view)
+
+    return decorator
 
 
 def _image(content: bytes, mimetype: str, etag: str) -> Response:
@@ -80,8 +154,8 @@ def _image(content: bytes, mimetype: str, etag: str) -> Response:
 
 @blp.route("/batches/<int:batch_id>/qr")
 @blp.arguments(QRArgs, location="query")
-@blp.response(200, description="The QR code: exactly the batch's Digital Link",
-              content_type="image/png")
+@image_responses("The QR code: exactly the batch's Digital Link")
+@blp.errors(404)
 def batch_qr(args, batch_id):
     """The batch's QR code (PNG or SVG), encoding exactly its ``digital_link``.
 
@@ -96,7 +170,8 @@ def batch_qr(args, batch_id):
 
 @blp.route("/batches/<int:batch_id>/serials/<serial>/qr")
 @blp.arguments(QRArgs, location="query")
-@blp.response(200, content_type="image/png")
+@image_responses("The QR code of the unit: the batch's Digital Link with /21/<serial>")
+@blp.errors(404)
 def serial_qr(args, batch_id, serial):
     """The QR code of one unit: the batch's Digital Link with ``/21/<serial>``."""
     content, mimetype, etag = services.batch_qr(
@@ -107,7 +182,8 @@ def serial_qr(args, batch_id, serial):
 
 @blp.route("/batches/<int:batch_id>/barcode")
 @blp.arguments(BarcodeArgs, location="query")
-@blp.response(200, content_type="image/png")
+@image_responses("The batch's GS1-128 or GS1 DataMatrix symbol")
+@blp.errors(404)
 def batch_barcode(args, batch_id):
     """GS1-128 (``]C1``) or GS1 DataMatrix (``]d2``) of (01) GTIN, dates and (10) lot."""
     content, mimetype, etag = services.batch_barcode(
@@ -117,7 +193,8 @@ def batch_barcode(args, batch_id):
 
 @blp.route("/products/<int:product_id>/barcode")
 @blp.arguments(BarcodeArgs, location="query")
-@blp.response(200, content_type="image/png")
+@image_responses("The product's linear barcode")
+@blp.errors(404)
 def product_barcode(args, product_id):
     """The product's linear barcode: EAN-13 for a GTIN-13, EAN-8, UPC-A, or ITF-14 / GS1-128
     for a GTIN-14 (``symbology`` chooses)."""
@@ -128,7 +205,11 @@ def product_barcode(args, product_id):
 
 @blp.route("/batches/<int:batch_id>/serials", methods=["POST"])
 @blp.arguments(SerialsInput)
-@blp.response(201, content_type="application/json")
+@blp.alt_response(201, schema=CSV, content_type="text/csv", headers=LOCATION_HEADER,
+                  description="The serials as CSV (format=csv)", success=True)
+@blp.response(201, SerialsIssuedOut, headers=LOCATION_HEADER,
+              description="The print run and its serials (format=json)")
+@blp.errors(403, 404, 409)
 def issue_serials(data, batch_id):
     """Issue ``count`` unguessable serials (AI 21) and stream them with their Digital Links.
 
@@ -167,7 +248,8 @@ def issue_serials(data, batch_id):
 
 
 @blp.route("/batches/<int:batch_id>/print-runs")
-@blp.response(200)
+@blp.response(200, PrintRunsOut)
+@blp.errors(404)
 def print_runs(batch_id):
     """The ledger of print runs: which serials were issued, when, by whom."""
     runs = services.list_print_runs(actor(), batch_id)
@@ -176,7 +258,8 @@ def print_runs(batch_id):
 
 
 @blp.route("/print-runs/<int:run_id>/serials.csv")
-@blp.response(200, content_type="text/csv")
+@blp.response(200, CSV, content_type="text/csv")
+@blp.errors(404)
 def run_serials(run_id):
     """The serials of one print run again, as CSV."""
     run = services.get_print_run(actor(), run_id)
@@ -194,7 +277,8 @@ def run_serials(run_id):
 
 @blp.route("/batches/<int:batch_id>/serials/void", methods=["POST"])
 @blp.arguments(VoidInput)
-@blp.response(200)
+@blp.response(200, VoidedOut)
+@blp.errors(403, 404)
 def void_serials(data, batch_id):
     """Void lost or damaged stamps; they then scan as void."""
     count = services.void_serials(actor(), batch_id, data["serials"], data["reason"])
@@ -204,7 +288,8 @@ def void_serials(data, batch_id):
 
 @blp.route("/batches/<int:batch_id>/labels.pdf")
 @blp.arguments(SheetArgs, location="query")
-@blp.response(200, content_type="application/pdf")
+@blp.response(200, BINARY, content_type="application/pdf")
+@blp.errors(403, 404, 409)
 def labels_pdf(args, batch_id):
     """A print-ready label sheet (QR + product, lot, dates, serial) for up to 2,000 labels:
     a print run's serials (``print_run``) or ``copies`` of the batch code."""
@@ -218,7 +303,8 @@ def labels_pdf(args, batch_id):
 
 @blp.route("/batches/<int:batch_id>/label-jobs", methods=["POST"])
 @blp.arguments(JobInput)
-@blp.response(202)
+@blp.response(202, LabelJobOut, headers=LOCATION_HEADER)
+@blp.errors(403, 404, 409)
 def start_job(data, batch_id):
     """Make a label sheet of any size in the background (new serials, a run, or copies)."""
     job = services.start_label_job(actor(), batch_id, stock=data["stock"],
@@ -230,14 +316,16 @@ def start_job(data, batch_id):
 
 
 @blp.route("/label-jobs/<int:job_id>")
-@blp.response(200)
+@blp.response(200, LabelJobOut)
+@blp.errors(404)
 def job_status(job_id):
     """Progress of a label job."""
     return services.job_to_dict(services.get_label_job(actor(), job_id))
 
 
 @blp.route("/label-jobs/<int:job_id>/pdf")
-@blp.response(200, content_type="application/pdf")
+@blp.response(200, BINARY, content_type="application/pdf")
+@blp.errors(404, 409)
 def job_pdf(job_id):
     """The finished label sheet."""
     path = services.label_job_pdf_path(actor(), job_id)
@@ -246,7 +334,7 @@ def job_pdf(job_id):
 
 
 @blp.route("/label-stocks")
-@blp.response(200)
+@blp.response(200, LabelStocksOut)
 def label_stocks():
     """The label stocks sheets can be laid out on."""
     return {"items": [{"name": name, "description": stock.description,

@@ -6,15 +6,25 @@ from ..extensions import db
 from . import codes, services
 from .schemas import (
     AuditArgs,
+    AuditPage,
+    BatchDetailsOut,
     CodeInput,
     CodeQuery,
     InspectionInput,
     InspectionListArgs,
+    InspectionListOut,
+    InspectionOut,
     InspectionPatch,
     ParsedCodeOut,
     ReasonInput,
     RecallInput,
+    RecallNoticeListOut,
+    RecallNoticeOut,
+    RecallReportOut,
     ReportListArgs,
+    ReportOut,
+    ReportPage,
+    TraceOut,
     TriageInput,
 )
 
@@ -24,6 +34,7 @@ blp = api_blueprint("oversight", __name__, "Codes, trace, holds and recalls, ins
 @blp.route("/codes/parse", methods=["POST"])
 @blp.arguments(CodeInput)
 @blp.response(200, ParsedCodeOut)
+@blp.errors(400)
 def parse_code(data):
     """Parse anything a person or a scanner gives into GS1 elements and a Digital Link.
 
@@ -35,7 +46,8 @@ def parse_code(data):
 
 @blp.route("/trace")
 @blp.arguments(CodeQuery, location="query")
-@blp.response(200)
+@blp.response(200, TraceOut)
+@blp.errors(400, 404)
 def trace(args):
     """Everything about the batch or unit behind any code: chain, scans, inspections, status.
 
@@ -46,7 +58,8 @@ def trace(args):
 
 @blp.route("/batches/<int:batch_id>/hold", methods=["POST"])
 @blp.arguments(ReasonInput)
-@blp.response(200)
+@blp.response(200, BatchDetailsOut)
+@blp.errors(403, 404, 409)
 def hold(data, batch_id):
     """Put a batch on hold (inspector or admin); scans show it at once."""
     batch = services.hold(actor(), batch_id, data["reason"])
@@ -56,7 +69,8 @@ def hold(data, batch_id):
 
 @blp.route("/batches/<int:batch_id>/release", methods=["POST"])
 @blp.arguments(ReasonInput)
-@blp.response(200)
+@blp.response(200, BatchDetailsOut)
+@blp.errors(403, 404, 409)
 def release(data, batch_id):
     """Release a batch from hold."""
     batch = services.release(actor(), batch_id, data["reason"])
@@ -66,7 +80,8 @@ def release(data, batch_id):
 
 @blp.route("/batches/<int:batch_id>/recall", methods=["POST"])
 @blp.arguments(RecallInput)
-@blp.response(200)
+@blp.response(200, RecallReportOut)
+@blp.errors(403, 404, 409)
 def recall(data, batch_id):
     """Recall a batch (final): notify the businesses downstream and the national gateway."""
     batch = services.recall(actor(), batch_id, data["reason"], data["level"])
@@ -75,21 +90,23 @@ def recall(data, batch_id):
 
 
 @blp.route("/batches/<int:batch_id>/recall-report")
-@blp.response(200)
+@blp.response(200, RecallReportOut)
+@blp.errors(403, 404)
 def recall_report(batch_id):
     """Who is affected by the batch's recall, who was notified, who acknowledged."""
     return services.recall_report(actor(), batch_id)
 
 
 @blp.route("/recall-notices")
-@blp.response(200)
+@blp.response(200, RecallNoticeListOut)
 def list_notices():
     """Recall notices: a business sees the ones addressed to it."""
     return {"items": [n.to_dict() for n in services.notices_for(actor())]}
 
 
 @blp.route("/recall-notices/<int:notice_id>/acknowledge", methods=["POST"])
-@blp.response(200)
+@blp.response(200, RecallNoticeOut)
+@blp.errors(403, 404)
 def acknowledge(notice_id):
     """Acknowledge a recall notice addressed to your organization."""
     notice = services.acknowledge_notice_as(actor(), notice_id)
@@ -99,7 +116,8 @@ def acknowledge(notice_id):
 
 @blp.route("/inspections", methods=["POST"])
 @blp.arguments(InspectionInput)
-@blp.response(201)
+@blp.response(201, InspectionOut)
+@blp.errors(403, 404)
 def create_inspection(data):
     """Record an inspection: plan, visit, batches checked, samples, result, notes."""
     inspection = services.create_inspection(actor(), data)
@@ -109,7 +127,7 @@ def create_inspection(data):
 
 @blp.route("/inspections")
 @blp.arguments(InspectionListArgs, location="query")
-@blp.response(200)
+@blp.response(200, InspectionListOut)
 def list_inspections(args):
     """Inspections you may see."""
     rows = services.list_inspections(actor(), organization_id=args["organization_id"],
@@ -118,7 +136,8 @@ def list_inspections(args):
 
 
 @blp.route("/inspections/<int:inspection_id>")
-@blp.response(200)
+@blp.response(200, InspectionOut)
+@blp.errors(404)
 def get_inspection(inspection_id):
     """One inspection."""
     return services.get_inspection(actor(), inspection_id).to_dict()
@@ -126,7 +145,8 @@ def get_inspection(inspection_id):
 
 @blp.route("/inspections/<int:inspection_id>", methods=["PATCH"])
 @blp.arguments(InspectionPatch)
-@blp.response(200)
+@blp.response(200, InspectionOut)
+@blp.errors(403, 404)
 def update_inspection(data, inspection_id):
     """Update an inspection's visit, samples, result or notes."""
     inspection = services.update_inspection(actor(), inspection_id, data)
@@ -136,7 +156,7 @@ def update_inspection(data, inspection_id):
 
 @blp.route("/audit")
 @blp.arguments(AuditArgs, location="query")
-@blp.response(200)
+@blp.response(200, AuditPage)
 def audit_log(args):
     """Who changed what and when (``entity=batch`` or ``entity=batch:12``), newest first."""
     query = services.audit_query(actor(), entity=args["entity"], action=args["action"])
@@ -145,7 +165,8 @@ def audit_log(args):
 
 @blp.route("/reports")
 @blp.arguments(ReportListArgs, location="query")
-@blp.response(200)
+@blp.response(200, ReportPage)
+@blp.errors(403)
 def list_reports(args):
     """The inbox of consumer reports (inspectors and admins), newest first."""
     query = services.list_reports(actor(), status=args["status"])
@@ -154,7 +175,8 @@ def list_reports(args):
 
 @blp.route("/reports/<int:report_id>/triage", methods=["POST"])
 @blp.arguments(TriageInput)
-@blp.response(200)
+@blp.response(200, ReportOut)
+@blp.errors(403, 404)
 def triage_report(data, report_id):
     """Move a report to triaged or closed (with a note), or reopen it."""
     report = services.triage_report(actor(), report_id, data["status"], data["note"])

@@ -101,6 +101,10 @@ def _read_csv(data: bytes) -> list[dict]:
     except UnicodeDecodeError as error:
         raise ValidationFailed({"file": [
             "The CSV file is not UTF-8 text; save it as 'CSV UTF-8' and try again."]}) from error
+    if "\x00" in text:
+        raise ValidationFailed({"file": [
+            "The file holds NUL characters (\\0), which no text here may contain: is it a CSV "
+            "file saved as text?"]})
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)

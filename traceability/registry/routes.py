@@ -1,7 +1,17 @@
 """Registry API: thin routes over ``services``."""
 
+from werkzeug.datastructures import FileStorage
 
-from ..apiutil import accepts_files, actor, api_blueprint, check_if_match, etag_of, paginate
+from ..apiutil import (
+    IF_MATCH,
+    accepts_files,
+    actor,
+    api_blueprint,
+    check_if_match,
+    etag_of,
+    paginate,
+)
+from ..errors import ValidationFailed
 from ..extensions import db, limiter
 from . import imports, services
 from .schemas import (
@@ -57,6 +67,7 @@ def _patch(load_current, serialize, update, data):
 @limiter.limit("20 per hour", exempt_when=lambda: actor() is not None)
 @blp.arguments(OrganizationInput)
 @blp.response(201, OrganizationOut, headers=ETAG_HEADER)
+@blp.errors(403, 409, 429)
 def create_organization(data):
     """Register an organization.
 
@@ -84,6 +95,7 @@ def list_organizations(args):
 
 @blp.route("/organizations/<int:organization_id>")
 @blp.response(200, OrganizationOut, headers=ETAG_HEADER)
+@blp.errors(404)
 def get_organization(organization_id):
     """One organization."""
     return _one(services.organization_to_dict(
@@ -93,6 +105,8 @@ def get_organization(organization_id):
 @blp.route("/organizations/<int:organization_id>", methods=["PATCH"])
 @blp.arguments(OrganizationPatch)
 @blp.response(200, OrganizationOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409, 412, 428)
+@blp.doc(parameters=[IF_MATCH])
 def update_organization(data, organization_id):
     """Change an organization's details (send If-Match with the ETag you read)."""
     return _patch(lambda: services.get_organization(actor(), organization_id),
@@ -103,6 +117,7 @@ def update_organization(data, organization_id):
 @blp.route("/organizations/<int:organization_id>/approve", methods=["POST"])
 @blp.arguments(DecisionInput)
 @blp.response(200, OrganizationOut)
+@blp.errors(403, 404)
 def approve_organization(data, organization_id):
     """Approve a pending organization (admin)."""
     organization = services.decide_organization(actor(), organization_id, "approved",
@@ -114,6 +129,7 @@ def approve_organization(data, organization_id):
 @blp.route("/organizations/<int:organization_id>/reject", methods=["POST"])
 @blp.arguments(DecisionInput)
 @blp.response(200, OrganizationOut)
+@blp.errors(403, 404)
 def reject_organization(data, organization_id):
     """Reject an organization's registration with the reason (admin)."""
     organization = services.decide_organization(actor(), organization_id, "rejected",
@@ -128,6 +144,7 @@ def reject_organization(data, organization_id):
 @blp.route("/locations", methods=["POST"])
 @blp.arguments(LocationInput)
 @blp.response(201, LocationOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409)
 def create_location(data):
     """Register a location (farm, growing area, factory, warehouse, shop…) with its GLN."""
     location = services.create_location(actor(), data)
@@ -146,6 +163,7 @@ def list_locations(args):
 
 @blp.route("/locations/<int:location_id>")
 @blp.response(200, LocationOut, headers=ETAG_HEADER)
+@blp.errors(404)
 def get_location(location_id):
     """One location."""
     return _one(services.location_to_dict(services.get_location(actor(), location_id)))
@@ -154,6 +172,8 @@ def get_location(location_id):
 @blp.route("/locations/<int:location_id>", methods=["PATCH"])
 @blp.arguments(LocationPatch)
 @blp.response(200, LocationOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 412, 428)
+@blp.doc(parameters=[IF_MATCH])
 def update_location(data, location_id):
     """Change a location (If-Match required)."""
     return _patch(lambda: services.get_location(actor(), location_id),
@@ -167,6 +187,7 @@ def update_location(data, location_id):
 @blp.route("/products", methods=["POST"])
 @blp.arguments(ProductInput)
 @blp.response(201, ProductOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409)
 def create_product(data):
     """Register a product by its GTIN (stored and returned as 14 digits)."""
     product = services.create_product(actor(), data)
@@ -187,6 +208,7 @@ def list_products(args):
 
 @blp.route("/products/<int:product_id>")
 @blp.response(200, ProductOut, headers=ETAG_HEADER)
+@blp.errors(404)
 def get_product(product_id):
     """One product, with what it still lacks under Circular 02/2024."""
     return _one(services.product_to_dict(services.get_product(actor(), product_id)))
@@ -195,6 +217,8 @@ def get_product(product_id):
 @blp.route("/products/<int:product_id>", methods=["PATCH"])
 @blp.arguments(ProductPatch)
 @blp.response(200, ProductOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 412, 428)
+@blp.doc(parameters=[IF_MATCH])
 def update_product(data, product_id):
     """Change a product (If-Match required)."""
     return _patch(lambda: services.get_product(actor(), product_id),
@@ -208,6 +232,7 @@ def update_product(data, product_id):
 @blp.route("/batches", methods=["POST"])
 @blp.arguments(BatchInput)
 @blp.response(201, BatchOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409)
 def create_batch(data):
     """Register a production batch (lot); the answer carries its Digital Link."""
     batch = services.create_batch(actor(), data)
@@ -228,6 +253,7 @@ def list_batches(args):
 
 @blp.route("/batches/<int:batch_id>")
 @blp.response(200, BatchOut, headers=ETAG_HEADER)
+@blp.errors(404)
 def get_batch(batch_id):
     """One batch with its product, organization and status."""
     return _one(services.batch_to_dict(services.get_batch(actor(), batch_id)))
@@ -236,6 +262,8 @@ def get_batch(batch_id):
 @blp.route("/batches/<int:batch_id>", methods=["PATCH"])
 @blp.arguments(BatchPatch)
 @blp.response(200, BatchOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409, 412, 428)
+@blp.doc(parameters=[IF_MATCH])
 def update_batch(data, batch_id):
     """Change a batch's dates, quantity or location (If-Match required)."""
     return _patch(lambda: services.get_batch(actor(), batch_id), services.batch_to_dict,
@@ -245,6 +273,7 @@ def update_batch(data, batch_id):
 @blp.route("/batches/<int:batch_id>/void", methods=["POST"])
 @blp.arguments(DecisionInput)
 @blp.response(200, BatchOut)
+@blp.errors(403, 404, 409)
 def void_batch(data, batch_id):
     """Void a batch: its printed codes stay and say so when scanned."""
     batch = services.void_batch(actor(), batch_id, data["reason"])
@@ -254,6 +283,7 @@ def void_batch(data, batch_id):
 
 @blp.route("/batches/<int:batch_id>", methods=["DELETE"])
 @blp.response(204)
+@blp.errors(403, 404, 409)
 def delete_batch(batch_id):
     """Delete a batch no code points to yet (otherwise 409: void it instead)."""
     services.delete_batch(actor(), batch_id)
@@ -267,6 +297,7 @@ def delete_batch(batch_id):
 @blp.route("/certificates", methods=["POST"])
 @blp.arguments(CertificateInput)
 @blp.response(201, CertificateOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 409)
 def create_certificate(data):
     """Record a certificate (VietGAP, GlobalGAP, organic, OCOP, HACCP, ISO 22000, hợp quy…)."""
     certificate = services.create_certificate(actor(), data)
@@ -285,6 +316,7 @@ def list_certificates(args):
 
 @blp.route("/certificates/<int:certificate_id>")
 @blp.response(200, CertificateOut, headers=ETAG_HEADER)
+@blp.errors(404)
 def get_certificate(certificate_id):
     """One certificate."""
     return _one(services.certificate_to_dict(services.get_certificate(actor(), certificate_id)))
@@ -293,6 +325,8 @@ def get_certificate(certificate_id):
 @blp.route("/certificates/<int:certificate_id>", methods=["PATCH"])
 @blp.arguments(CertificatePatch)
 @blp.response(200, CertificateOut, headers=ETAG_HEADER)
+@blp.errors(403, 404, 412, 428)
+@blp.doc(parameters=[IF_MATCH])
 def update_certificate(data, certificate_id):
     """Change a certificate's validity or details (If-Match required)."""
     return _patch(lambda: services.get_certificate(actor(), certificate_id),
@@ -305,22 +339,13 @@ def update_certificate(data, certificate_id):
 # ------------------------------------------------------------------- imports
 
 
-def _run_import(importer):
-    from flask import request
-
-    from ..errors import ValidationFailed
-
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
+def _run_import(importer, form: dict):
+    upload = form["file"]
+    if not isinstance(upload, FileStorage) or not upload.filename:
         raise ValidationFailed({"file": ["Attach the .csv or .xlsx file as 'file'."]})
-    organization_id = request.form.get("organization_id")
-    if organization_id not in (None, "") and not organization_id.isdigit():
-        raise ValidationFailed({"organization_id": ["Give the organization's numeric id."]})
-    dry_run = request.form.get("dry_run", "").lower() in {"1", "true", "yes"}
     report = importer(actor(), upload.filename, upload.read(),
-                      organization_id=int(organization_id) if organization_id else None,
-                      dry_run=dry_run)
-    if dry_run:
+                      organization_id=form["organization_id"], dry_run=form["dry_run"])
+    if form["dry_run"]:
         db.session.rollback()
     else:
         db.session.commit()
@@ -331,21 +356,23 @@ def _run_import(importer):
 @accepts_files
 @blp.arguments(ImportForm, location="files")
 @blp.response(200, ImportReportOut)
-def import_products(_files):
+@blp.errors(403, 404)
+def import_products(form):
     """Import products from CSV or .xlsx (all or nothing; re-running is harmless).
 
     Columns are the API's field names (gtin, name, brand, net_content, unit, image_urls,
     standards, shelf_life_days…); list cells are separated by '|'. Form fields:
     ``organization_id`` (admins), ``dry_run``.
     """
-    return _run_import(imports.import_products)
+    return _run_import(imports.import_products, form)
 
 
 @blp.route("/imports/batches", methods=["POST"])
 @accepts_files
 @blp.arguments(ImportForm, location="files")
 @blp.response(200, ImportReportOut)
-def import_batches(_files):
+@blp.errors(403, 404)
+def import_batches(form):
     """Import batches from CSV or .xlsx: gtin, lot, production_date, expiry_date, quantity,
     unit, location_id, notes (all or nothing; re-running is harmless)."""
-    return _run_import(imports.import_batches)
+    return _run_import(imports.import_batches, form)

@@ -4,8 +4,10 @@ Input schemas check types and lengths; the services check the rules (GS1 keys, o
 uniqueness) so that the API, the pages, the CLI and imports all answer alike.
 """
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from flask import request
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
+from ..apiutil import Id, page_field, per_page_field
 from .models import (
     BATCH_STATUSES,
     CERTIFICATE_SCOPES,
@@ -18,6 +20,8 @@ from .models import (
 
 _name = validate.Length(min=1, max=255)
 _text = validate.Length(max=500)
+# apispec would write the Range bound as the field serialises it (the string "0.000").
+_QUANTITY_DOC = {"minimum": 0, "description": "A number, or a string of one (up to 3 decimals)"}
 
 
 class StrictSchema(Schema):
@@ -78,7 +82,7 @@ class OrganizationOut(Schema):
 
 
 class LocationInput(StrictSchema):
-    organization_id = fields.Integer(load_default=None, allow_none=True)
+    organization_id = Id(load_default=None, allow_none=True)
     name = fields.String(required=True, validate=_name)
     type = fields.String(required=True, validate=validate.OneOf(LOCATION_TYPES))
     gln = fields.String(required=True)
@@ -118,7 +122,7 @@ class LocationOut(Schema):
 
 
 class ProductInput(StrictSchema):
-    organization_id = fields.Integer(load_default=None, allow_none=True)
+    organization_id = Id(load_default=None, allow_none=True)
     gtin = fields.String(required=True, metadata={"description": "8, 12, 13 or 14 digits"})
     name = fields.String(required=True, validate=_name)
     name_en = fields.String(load_default="", validate=validate.Length(max=255))
@@ -194,15 +198,16 @@ class ProductOut(Schema):
 
 
 class BatchInput(StrictSchema):
-    product_id = fields.Integer(load_default=None, allow_none=True)
+    product_id = Id(load_default=None, allow_none=True)
     gtin = fields.String(load_default=None, allow_none=True)
     lot = fields.String(required=True)
     production_date = fields.Date(load_default=None, allow_none=True)
     expiry_date = fields.Date(load_default=None, allow_none=True)
     quantity = fields.Decimal(load_default=None, allow_none=True, places=3,
-                              validate=validate.Range(min=0), as_string=True)
+                              validate=validate.Range(min=0), as_string=True,
+                              metadata=_QUANTITY_DOC)
     unit = fields.String(load_default="", validate=validate.Length(max=16))
-    location_id = fields.Integer(load_default=None, allow_none=True)
+    location_id = Id(load_default=None, allow_none=True)
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -210,9 +215,9 @@ class BatchPatch(StrictSchema):
     production_date = fields.Date(allow_none=True)
     expiry_date = fields.Date(allow_none=True)
     quantity = fields.Decimal(allow_none=True, places=3, validate=validate.Range(min=0),
-                              as_string=True)
+                              as_string=True, metadata=_QUANTITY_DOC)
     unit = fields.String(validate=validate.Length(max=16))
-    location_id = fields.Integer(allow_none=True)
+    location_id = Id(allow_none=True)
     notes = fields.String(validate=validate.Length(max=2000))
 
 
@@ -240,7 +245,7 @@ class BatchOut(Schema):
 
 
 class CertificateInput(StrictSchema):
-    organization_id = fields.Integer(load_default=None, allow_none=True)
+    organization_id = Id(load_default=None, allow_none=True)
     type = fields.String(required=True, validate=validate.OneOf(CERTIFICATE_TYPES))
     number = fields.String(required=True, validate=validate.Length(min=1, max=100))
     issuer = fields.String(required=True, validate=_name)
@@ -248,8 +253,8 @@ class CertificateInput(StrictSchema):
     valid_until = fields.Date(load_default=None, allow_none=True)
     scope_type = fields.String(load_default="organization",
                                validate=validate.OneOf(CERTIFICATE_SCOPES))
-    location_id = fields.Integer(load_default=None, allow_none=True)
-    product_id = fields.Integer(load_default=None, allow_none=True)
+    location_id = Id(load_default=None, allow_none=True)
+    product_id = Id(load_default=None, allow_none=True)
     scope_description = fields.String(load_default="", validate=validate.Length(max=2000))
     star_rating = fields.Integer(load_default=None, allow_none=True,
                                  validate=validate.Range(min=1, max=5))
@@ -288,10 +293,10 @@ class ListArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = page_field()
+    per_page = per_page_field()
     q = fields.String(load_default=None, validate=validate.Length(max=200))
-    organization_id = fields.Integer(load_default=None)
+    organization_id = Id(load_default=None)
 
 
 class ProductListArgs(ListArgs):
@@ -302,7 +307,7 @@ class ProductListArgs(ListArgs):
 class BatchListArgs(ListArgs):
     gtin = fields.String(load_default=None)
     lot = fields.String(load_default=None, validate=validate.Length(max=20))
-    product_id = fields.Integer(load_default=None)
+    product_id = Id(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(BATCH_STATUSES))
 
 
@@ -325,10 +330,24 @@ def page_schema(item_schema, name: str):
 
 
 class ImportForm(Schema):
+    """The multipart body of an import: the file, and the form fields sent beside it."""
+
+    FORM_FIELDS = ("organization_id", "dry_run")
+
     class Meta:
         unknown = EXCLUDE
 
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    organization_id = Id(load_default=None, metadata={
+        "description": "Admins: the organization whose records these are"})
+    dry_run = fields.Boolean(load_default=False, metadata={
+        "description": "Check every row and report, but write nothing"})
+
+    @pre_load
+    def _with_form_fields(self, data, **_kwargs):
+        # Arguments are read from one location: the file from the files, these from the form.
+        return {**{name: request.form[name] for name in self.FORM_FIELDS
+                   if name in request.form}, **data}
 
 
 class ImportReportOut(Schema):

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..apiutil import PageArgs, api_blueprint, paginate, require_actor
+from ..apiutil import Id, PageArgs, api_blueprint, paginate, require_actor
 from ..extensions import db
 from . import services
 from .models import COPY_ALERT_STATUSES
@@ -11,9 +11,9 @@ blp = api_blueprint("resolver", __name__, "Scan statistics and suspected copied 
 
 
 class StatsArgs(Schema):
-    organization_id = fields.Integer(load_default=None)
-    product_id = fields.Integer(load_default=None)
-    batch_id = fields.Integer(load_default=None)
+    organization_id = Id(load_default=None)
+    product_id = Id(load_default=None)
+    batch_id = Id(load_default=None)
     days = fields.Integer(load_default=30, validate=validate.Range(min=1, max=366))
 
 
@@ -48,8 +48,8 @@ class StatsOut(Schema):
 
 class AlertListArgs(PageArgs):
     status = fields.String(load_default=None, validate=validate.OneOf(COPY_ALERT_STATUSES))
-    organization_id = fields.Integer(load_default=None)
-    batch_id = fields.Integer(load_default=None)
+    organization_id = Id(load_default=None)
+    batch_id = Id(load_default=None)
 
 
 class CopyAlertOut(Schema):
@@ -88,6 +88,7 @@ class CloseInput(Schema):
 @blp.route("/scans/stats")
 @blp.arguments(StatsArgs, location="query")
 @blp.response(200, StatsOut)
+@blp.errors(404)
 def scan_stats(args):
     """Scans per day, per province and the most scanned batches (last ``days`` days).
 
@@ -100,6 +101,7 @@ def scan_stats(args):
 @blp.route("/copy-alerts")
 @blp.arguments(AlertListArgs, location="query")
 @blp.response(200, CopyAlertPage)
+@blp.errors(404)
 def list_copy_alerts(args):
     """Serialised units whose label looks copied, newest first (same visibility as stats)."""
     query = services.list_copy_alerts(require_actor(), status=args["status"],
@@ -110,6 +112,7 @@ def list_copy_alerts(args):
 
 @blp.route("/copy-alerts/<int:alert_id>")
 @blp.response(200, CopyAlertOut)
+@blp.errors(404)
 def get_copy_alert(alert_id):
     return services.copy_alert_to_dict(services.get_copy_alert(require_actor(), alert_id))
 
@@ -117,6 +120,7 @@ def get_copy_alert(alert_id):
 @blp.route("/copy-alerts/<int:alert_id>/close", methods=["POST"])
 @blp.arguments(CloseInput)
 @blp.response(200, CopyAlertOut)
+@blp.errors(404)
 def close_copy_alert(data, alert_id):
     """Close an alert once looked into, saying what was found."""
     alert = services.close_copy_alert(require_actor(), alert_id, data["note"])
