@@ -129,6 +129,18 @@ CONTEXT = json.dumps(["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
                       {"vnt": "https://ns.traceability.vn/epcis/"}])
 
 
+def serial_of(bits: str) -> str:
+    """SQL for a serial as the labels capability issues them (12 characters of Crockford's
+    base 32: 60 bits), from ``bits``, an SQL bigint expression (here from an MD5 of the
+    serial's id, not from a CSPRNG)."""
+    return " || ".join(
+        f"substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', (({bits} >> {5 * i}) & 31)::int + 1, 1)"
+        for i in range(12))
+
+
+SERIAL_BITS = "('x' || substr(md5('serial' || {}), 1, 15))::bit(60)::bigint"
+
+
 def with_check_digit(body: str) -> str:
     return body + str(check_digit(body))
 
@@ -282,16 +294,6 @@ class Generator:
         # survive a crash.
         self.main.sql("DROP SCHEMA IF EXISTS scale_gen CASCADE")
         self.main.sql("CREATE SCHEMA scale_gen")
-        # A serial as the labels capability issues them: 12 characters of Crockford's base 32
-        # (60 bits), here drawn from an MD5 of the serial's id rather than from a CSPRNG.
-        letters = " || ".join(
-            f"substr('0123456789ABCDEFGHJKMNPQRSTVWXYZ', ((x >> {5 * i}) & 31)::int + 1, 1)"
-            for i in range(12))
-        self.main.sql(f"""
-            CREATE FUNCTION scale_gen.serial(n bigint) RETURNS text LANGUAGE sql IMMUTABLE
-            AS $$ SELECT {letters}
-                  FROM (SELECT ('x' || substr(md5('serial' || n), 1, 15))::bit(60)::bigint
-                        AS x) AS bits $$""")
 
     def drop_secondary_indexes(self) -> int:
         """Drop every index but the primary keys (kept: bulk appends to them are cheap);
@@ -548,17 +550,18 @@ class Generator:
             FROM batches WHERE codes_issued AND id %% 50 = 7""",
                       {"per_run": SERIALS_PER_RUN})
         self.main.sql("ANALYZE print_runs")
-        rows = self.main.sql("""
+        rows = self.main.sql(f"""
             INSERT INTO serials (id, batch_id, print_run_id, gtin, serial, status, void_reason,
                 voided_at, created_at)
-            SELECT (r.id - 1) * %(per_run)s + j + 1, r.batch_id, r.id, b.gtin,
-                scale_gen.serial((r.id - 1) * %(per_run)s + j + 1),
+            SELECT n.id, r.batch_id, r.id, b.gtin, {serial_of("n.bits")},
                 CASE WHEN j = 19 AND r.id %% 40 = 0 THEN 'void' ELSE 'active' END,
                 CASE WHEN j = 19 AND r.id %% 40 = 0 THEN 'Tem in lỗi, đã hủy' ELSE '' END,
                 CASE WHEN j = 19 AND r.id %% 40 = 0 THEN r.created_at + interval '1 day' END,
                 r.created_at
             FROM print_runs r JOIN batches b ON b.id = r.batch_id,
-                generate_series(0, %(per_run)s - 1) AS j
+                generate_series(0, %(per_run)s - 1) AS j,
+                LATERAL (SELECT (r.id - 1) * %(per_run)s + j + 1 AS id) i,
+                LATERAL (SELECT i.id, {SERIAL_BITS.format("i.id")} AS bits) n
             ORDER BY 1""", {"per_run": SERIALS_PER_RUN})
         self.main.sql("ANALYZE serials")
         return rows
@@ -615,7 +618,7 @@ class Generator:
                 matched, ip_hash, region, bot)
             SELECT g.id, g.at, g.day, '/01/' || b.gtin, b.gtin,
                 CASE WHEN g.u_kind >= 0.1 THEN b.lot END,
-                CASE WHEN u.serial_id IS NOT NULL THEN scale_gen.serial(u.serial_id) END,
+                CASE WHEN u.serial_id IS NOT NULL THEN {serial_of("u.bits")} END,
                 b.product_id, CASE WHEN g.u_kind >= 0.1 THEN b.id END, u.serial_id,
                 b.organization_id,
                 CASE WHEN g.u_via < 0.93 THEN 'redirect' WHEN g.u_via < 0.98 THEN 'link'
@@ -642,7 +645,9 @@ class Generator:
             CROSS JOIN LATERAL (SELECT CASE
                 WHEN g.u_kind >= 0.1 AND g.u_unit < 0.6 AND r.id IS NOT NULL
                 THEN ((r.id - 1) * %(per_run)s + 1
-                      + floor(g.u_unit / 0.6 * %(per_run)s))::bigint END AS serial_id) u"""
+                      + floor(g.u_unit / 0.6 * %(per_run)s))::bigint END AS serial_id) s
+            CROSS JOIN LATERAL (SELECT s.serial_id, CASE WHEN s.serial_id IS NOT NULL
+                THEN {SERIAL_BITS.format("s.serial_id")} END AS bits) u"""
 
         def chunk_task(since, until):
             def run(session: Session) -> int:
@@ -656,12 +661,15 @@ class Generator:
 
     def units_state(self) -> int:
         """First scans of units, copy alerts on the most scanned ones, consumer reports and
-        inspections (after the indexes: these read the scan log by serial and by id)."""
+        inspections (after the indexes: the reports are scans picked by id)."""
+        self.main.sql("""
+            CREATE UNLOGGED TABLE scale_gen.unit_scan AS
+            SELECT serial_id, scanned_at, region, ip_hash FROM scan_events
+            WHERE serial_id IS NOT NULL""")
         rows = self.main.sql("""
             INSERT INTO serial_scan_states (serial_id, first_scanned_at, first_region)
             SELECT DISTINCT ON (serial_id) serial_id, scanned_at, region
-            FROM scan_events WHERE serial_id IS NOT NULL
-            ORDER BY serial_id, scanned_at""")
+            FROM scale_gen.unit_scan ORDER BY serial_id, scanned_at""")
         rows += self.main.sql("""
             INSERT INTO copy_alerts (serial_id, gtin, serial, lot, batch_id, organization_id,
                 reasons, scans, networks, regions, window_hours, status, created_at,
@@ -674,7 +682,7 @@ class Generator:
                      || 'khách quét nhiều lần' ELSE '' END
             FROM (SELECT serial_id, count(*) AS scans, count(DISTINCT ip_hash) AS networks,
                          count(DISTINCT region) AS regions, max(scanned_at) AS last_scan
-                  FROM scan_events WHERE serial_id IS NOT NULL GROUP BY serial_id
+                  FROM scale_gen.unit_scan GROUP BY serial_id
                   ORDER BY count(*) DESC, serial_id LIMIT %(alerts)s) c
             JOIN serials s ON s.id = c.serial_id JOIN batches b ON b.id = s.batch_id
             ORDER BY c.last_scan""", {"alerts": max(10, round(2000 * self.scale))})
