@@ -215,13 +215,19 @@ def key_info(primary_key: str, key_value: str) -> dict:
 
 def _load_all_keys() -> dict | None:
     anchors = select(ResolverLink.anchor).distinct().subquery()
+    # Products are counted first, in the same query (through an index, up to the limit):
+    # above it no row is read, where every worker would otherwise read KEYS_PRELOAD_MAX rows
+    # after each change to a product only to drop them.
+    counted = select(func.count()).select_from(
+        select(Product.id).limit(KEYS_PRELOAD_MAX + 1).subquery()).scalar_subquery()
     stmt = (select(Product.gtin, Product.id, Product.organization_id, Product.name,
                    anchors.c.anchor)
             .outerjoin(anchors, anchors.c.anchor == literal("/01/", String()) + Product.gtin)
+            .where(counted <= KEYS_PRELOAD_MAX)
             .limit(KEYS_PRELOAD_MAX + 1))
     rows = _connection().execute(stmt).all()
-    if len(rows) > KEYS_PRELOAD_MAX:
-        return None
+    if not rows or len(rows) > KEYS_PRELOAD_MAX:
+        return None  # too many to keep (or none at all): each key is loaded on its miss
     return {("01", row.gtin): {"product_id": row.id, "organization_id": row.organization_id,
                                "name": row.name, "has_links": row.anchor is not None}
             for row in rows}
