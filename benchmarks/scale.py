@@ -23,7 +23,10 @@ different keys drawn at random (after a few unmeasured ones):
   ``MATCH_epc`` (a serialised unit).
 
 Prints p50 and p99 (ms, wall clock in this process: Flask, ORM and database) per operation
-and database, the ratio 100 % / 10 % (goal: flat, at most about 1.5), then, for one call of
+and database, the pages (8 kB buffers) one call's queries touched (median of three keys),
+and the ratios 100 % / 10 %
+(goal: flat, at most about 1.5; pages are the steadier measure on a shared machine whose page
+cache does not hold the large database), then, for one call of
 each operation on each database, every query it ran with ``EXPLAIN (ANALYZE, BUFFERS)``:
 its time, the indexes it used, and any sequential scan of a table of more than 50,000 rows,
 which fails the run (exit status 1) after the report.
@@ -56,6 +59,7 @@ FULL_COUNT = {ALL_BATCHES: {"batches"}}
 HOME_PROVINCE = "Sóc Trăng"
 SIZES = {"typical": 200, "large": 2000}  # batches of the organizations listed
 PER_PAGE = 50
+PAGES: dict[str, dict[str, int]] = {}  # database -> operation -> pages touched by one call
 
 
 # --------------------------------------------------------------------------- set-up
@@ -277,9 +281,18 @@ def measure(operations, log: QueryLog, warmup: int) -> dict[str, dict]:
 
 
 def explain(operations, log: QueryLog, big_tables: dict[str, int]) -> list[str]:
-    """One call of each operation: every SELECT it ran, explained; returns the problems."""
+    """One call of each operation: every SELECT it ran, explained; returns the problems and
+    records in ``PAGES`` the buffers (8 kB pages, hit or read) a call's queries touched (the
+    median of three keys): the measure of work that machine load and caches do not blur."""
     problems = []
     for name, keys, call in operations:
+        pages = 0
+        others = []  # pages of two more calls (other keys): the median is recorded
+        for key in keys[1:3]:
+            log.statements, log.recording = [], True
+            call(key)
+            log.recording = False
+            others.append(pages_of(log))
         log.statements, log.recording = [], True
         call(keys[0])
         log.recording = False
@@ -303,11 +316,12 @@ def explain(operations, log: QueryLog, big_tables: dict[str, int]) -> list[str]:
                 used = sorted({f"{n['Node Type'].replace(' Scan', '')} {n['Index Name']}"
                                for n in nodes if "Index Name" in n})
                 seq = sorted({n["Relation Name"] for n in nodes
-                              if n["Node Type"] == "Seq Scan"})
+                              if n["Node Type"] == "Seq Scan" and n.get("Actual Loops")})
                 flagged = [t for t in seq if big_tables.get(t, 0) > BIG_TABLE_ROWS
                            and t not in FULL_COUNT.get(name, ())]
                 hits = plan["Plan"].get("Shared Hit Blocks", 0)
                 reads = plan["Plan"].get("Shared Read Blocks", 0)
+                pages += (hits + reads) * repeats
                 first = " ".join(statement.split())[:70]
                 times = f" (x{repeats})" if repeats > 1 else ""
                 print(f"    [{number}]{times} {plan['Execution Time']:.2f} ms, buffers hit {hits} "
@@ -321,7 +335,25 @@ def explain(operations, log: QueryLog, big_tables: dict[str, int]) -> list[str]:
                     problems.append(problem)
         finally:
             raw.close()
+        PAGES.setdefault(log.engine.url.database, {})[name] = int(
+            statistics.median([pages, *others]))
     return problems
+
+
+def pages_of(log: QueryLog) -> int:
+    """Pages (hit or read) the SELECTs just recorded touch, by EXPLAIN (ANALYZE, BUFFERS)."""
+    raw = log.engine.raw_connection()
+    try:
+        cursor, pages = raw.cursor(), 0
+        for statement, parameters in log.statements:
+            if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement,
+                               parameters)
+                plan = cursor.fetchone()[0][0]["Plan"]
+                pages += plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0)
+        return pages
+    finally:
+        raw.close()
 
 
 def walk(node: dict):
@@ -381,9 +413,11 @@ def main() -> None:
             problems += [f"[{label}] {p}" for p in found]
     print()
     labels = list(runs)
-    header = "".join(f"{label + ' p50':>12}{label + ' p99':>12}" for label in labels)
-    ratio = f"{'ratio p50':>11}{'ratio p99':>11}" if len(labels) == 2 else ""
-    print(f"{'operation (ms)':<54}{header}{ratio}")
+    databases = [url.rsplit("/", 1)[-1] for url in (args.small, args.large) if url]
+    header = "".join(f"{label + ' p50':>11}{label + ' p99':>11}" for label in labels)
+    header += "".join(f"{label + ' pages':>12}" for label in labels)
+    ratio = f"{'ratio p50':>10}{'p99':>7}{'pages':>7}" if len(labels) == 2 else ""
+    print(f"{'operation (ms; pages: 8 kB buffers of one call)':<50}{header}{ratio}")
     first = runs[labels[0]]
     for index, name in enumerate(first):
         cells = ""
@@ -391,13 +425,16 @@ def main() -> None:
         for label in labels:
             row = list(runs[label].values())[index]
             rows.append(row)
-            cells += f"{row['p50']:>12.2f}{row['p99']:>12.2f}"
+            cells += f"{row['p50']:>11.2f}{row['p99']:>11.2f}"
+        pages = [PAGES.get(database, {}).get(name, 0) for database in databases]
+        cells += "".join(f"{n:>12,}" for n in pages)
         if len(rows) == 2:
             p50 = rows[1]["p50"] / rows[0]["p50"]
             p99 = rows[1]["p99"] / rows[0]["p99"]
-            flag = "  <- not flat" if p50 > 1.5 else ""
-            cells += f"{p50:>11.2f}{p99:>11.2f}{flag}"
-        print(f"{shorten(name):<54}{cells}")
+            work = pages[1] / pages[0] if pages[0] else float("nan")
+            flag = "  <- not flat" if max(p50, work) > 1.5 else ""
+            cells += f"{p50:>10.2f}{p99:>7.2f}{work:>7.2f}{flag}"
+        print(f"{shorten(name):<50}{cells}")
     if problems:
         print("\nSequential scans of big tables:")
         for problem in problems:
@@ -406,7 +443,7 @@ def main() -> None:
 
 
 def shorten(name: str) -> str:
-    return name if len(name) <= 53 else name[:52] + "…"
+    return name if len(name) <= 49 else name[:48] + "…"
 
 
 if __name__ == "__main__":
