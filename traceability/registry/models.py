@@ -101,8 +101,8 @@ class Product(TimestampMixin, db.Model):
     __tablename__ = "products"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False,
-                                                 index=True)
+    # Indexed with id (below): an organization's products are listed in id order.
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False)
     gtin: Mapped[str] = mapped_column(String(14), nullable=False, unique=True)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     name_en: Mapped[str] = mapped_column(String(255), nullable=False, default="")
@@ -125,13 +125,20 @@ class Product(TimestampMixin, db.Model):
     organization = relationship("Organization")
 
 
+db.Index("ix_products_organization_id_id", Product.organization_id, Product.id)
+# Search (every word anywhere in search_text, LIKE '%word%') through trigrams on PostgreSQL;
+# made by migration 0009 where the pg_trgm extension is available.
+db.Index("ix_products_search_text_trgm", Product.search_text, postgresql_using="gin",
+         postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+
+
 class Batch(TimestampMixin, db.Model):
     __tablename__ = "batches"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False, index=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False,
-                                                 index=True)
+    # Indexed with id (below): an organization's batches are listed in id order.
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False)
     gtin: Mapped[str] = mapped_column(String(14), nullable=False)
     lot: Mapped[str] = mapped_column(String(20), nullable=False)
     production_date: Mapped[date | None] = mapped_column(Date)
@@ -153,6 +160,7 @@ class Batch(TimestampMixin, db.Model):
 
 # The resolver finds a batch by (GTIN, lot); a lot is unique per GTIN.
 db.Index("ix_batches_gtin_lot", Batch.gtin, Batch.lot, unique=True)
+db.Index("ix_batches_organization_id_id", Batch.organization_id, Batch.id)
 
 
 class Certificate(TimestampMixin, db.Model):

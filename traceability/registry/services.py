@@ -15,6 +15,7 @@ from flask import current_app
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import gs1
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
@@ -487,7 +488,8 @@ def get_product(actor, product_id: int) -> Product:
 
 def list_products(actor, *, q=None, gtin=None, organization_id=None, sector=None):
     _require_actor(actor)
-    query = select(Product)
+    # Each product is shown with its organization's name and address: one query for the page.
+    query = select(Product).options(selectinload(Product.organization))
     clause = _visible_org_ids_clause(actor, Product.organization_id)
     if clause is not None:
         query = query.where(clause)
@@ -661,7 +663,9 @@ def get_batch(actor, batch_id: int) -> Batch:
 def list_batches(actor, *, gtin=None, lot=None, product_id=None, status=None,
                  organization_id=None, q=None):
     _require_actor(actor)
-    query = select(Batch)
+    # Each batch is shown with its product and organization: two queries for the page, not
+    # two per batch.
+    query = select(Batch).options(selectinload(Batch.product), selectinload(Batch.organization))
     clause = _visible_org_ids_clause(actor, Batch.organization_id)
     if clause is not None:
         query = query.where(clause)
