@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: install migrate demo run test test-postgres lint bench system-deps clean
+.PHONY: install migrate demo run test test-postgres lint bench bench-scale system-deps clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,14 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in benchmarks/*.py; do case $$script in */scale*) continue;; esac; \
+		echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Latency at 10 % and 100 % of a province on PostgreSQL (builds two databases, ~16 GB and
+# ~20 min for the large one; drops what they held): SCALE_DB=postgresql+psycopg://…/prefix
+SCALE_DB ?= postgresql+psycopg://postgres@127.0.0.1:5432/scale
+bench-scale: install
+	$(BIN)/python benchmarks/scale.py --build --small $(SCALE_DB)10 --large $(SCALE_DB)100
 
 # Debian packages some tests use (headless Chromium, pdftoppm, cairo for SVG rasterising,
 # a Vietnamese-capable font, nginx to check the site file, pg_dump for backups).
