@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: install migrate demo run test test-postgres lint bench soak system-deps clean
+.PHONY: install migrate demo run test test-postgres lint bench bench-scale soak system-deps clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,12 +37,18 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
-	@for script in benchmarks/*.py; do [ "$$script" = benchmarks/soak.py ] && continue; \
+	@for script in benchmarks/*.py; do case $$script in */scale*|*/soak.py) continue;; esac; \
 		echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Ten minutes of mixed load on PostgreSQL (own databases soak_app and soak_sim, emptied first).
 soak: install
 	$(BIN)/python benchmarks/soak.py $(SOAK_ARGS)
+
+# Latency at 10 % and 100 % of a province on PostgreSQL (builds two databases, ~16 GB and
+# ~20 min for the large one; drops what they held): SCALE_DB=postgresql+psycopg://…/prefix
+SCALE_DB ?= postgresql+psycopg://postgres@127.0.0.1:5432/scale
+bench-scale: install
+	$(BIN)/python benchmarks/scale.py --build --small $(SCALE_DB)10 --large $(SCALE_DB)100
 
 # Debian packages some tests use (headless Chromium, pdftoppm, cairo for SVG rasterising,
 # a Vietnamese-capable font, nginx to check the site file, pg_dump for backups).
