@@ -187,6 +187,20 @@ class PageArgs(Schema):
     per_page = per_page_field()
 
 
+def page_schema(item_schema, name: str):
+    """The documented envelope of what ``paginate`` answers, for items of ``item_schema``."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+            "pages": fields.Integer(),
+        },
+        name=name,
+    )
+
+
 def paginate(query, page: int, per_page: int, serialize) -> dict:
     """Run a select with stable ordering already applied; return the page envelope."""
     limit = min(per_page, current_app.config["API_PAGE_SIZE_MAX"])

@@ -3,7 +3,16 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from ..accounts.services import require_role
-from ..apiutil import Id, actor, api_blueprint, page_field, paginate, per_page_field, require_actor
+from ..apiutil import (
+    Id,
+    actor,
+    api_blueprint,
+    page_field,
+    page_schema,
+    paginate,
+    per_page_field,
+    require_actor,
+)
 from ..errors import NotFound
 from ..extensions import db
 from ..registry import services as registry
@@ -62,10 +71,7 @@ class MessageListArgs(Schema):
     per_page = per_page_field()
 
 
-MessagePage = Schema.from_dict({"items": fields.List(fields.Nested(MessageOut)),
-                                "page": fields.Integer(), "per_page": fields.Integer(),
-                                "total": fields.Integer(), "pages": fields.Integer()},
-                               name="OutboxMessagePage")
+MessagePage = page_schema(MessageOut, "OutboxMessagePage")
 
 
 @blp.route("/gateway/status")

@@ -1,13 +1,12 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from ..apiutil import Id, page_field, per_page_field
+from ..apiutil import Id, page_field, page_schema, per_page_field
 from ..gateway.routes import SyncStateOut
 from ..registry.schemas import (
     BatchOut,
     CertificateOut,
     OrganizationOut,
     ProductOut,
-    page_schema,
 )
 from ..resolver.routes import CopyAlertOut, StatsOut
 from .models import INSPECTION_RESULTS, RECALL_LEVELS

@@ -9,6 +9,7 @@ from ..apiutil import (
     api_blueprint,
     check_if_match,
     etag_of,
+    page_schema,
     paginate,
 )
 from ..errors import ValidationFailed
@@ -37,7 +38,6 @@ from .schemas import (
     ProductListArgs,
     ProductOut,
     ProductPatch,
-    page_schema,
 )
 
 blp = api_blueprint("registry", __name__, "Organizations, locations, products, batches, "

@@ -316,19 +316,6 @@ class OrganizationListArgs(ListArgs):
     province = fields.String(load_default=None)
 
 
-def page_schema(item_schema, name: str):
-    return Schema.from_dict(
-        {
-            "items": fields.List(fields.Nested(item_schema)),
-            "page": fields.Integer(),
-            "per_page": fields.Integer(),
-            "total": fields.Integer(),
-            "pages": fields.Integer(),
-        },
-        name=name,
-    )
-
-
 class ImportForm(Schema):
     """The multipart body of an import: the file, and the form fields sent beside it."""
 

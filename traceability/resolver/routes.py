@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..apiutil import Id, PageArgs, api_blueprint, paginate, require_actor
+from ..apiutil import Id, PageArgs, api_blueprint, page_schema, paginate, require_actor
 from ..extensions import db
 from . import services
 from .models import COPY_ALERT_STATUSES
@@ -73,12 +73,7 @@ class CopyAlertOut(Schema):
     close_note = fields.String()
 
 
-class CopyAlertPage(Schema):
-    items = fields.List(fields.Nested(CopyAlertOut))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
+CopyAlertPage = page_schema(CopyAlertOut, "CopyAlertPage")
 
 
 class CloseInput(Schema):
