@@ -42,16 +42,6 @@ def api_client() -> str:
     return "address:" + client_address()
 
 
-def _setting(name: str):
-    def value() -> str:
-        return current_app.config.get(name) or ""
-
-    def off() -> bool:
-        return not value()
-
-    return value, off
-
-
 class WindowCounter:
     """Hits per key in the current fixed window of this process."""
 
@@ -105,6 +95,10 @@ def limit_scans(blueprint: Blueprint) -> None:
     limiter.exempt(blueprint)  # counted above; the report form keeps its own limit
 
 
+def _api_limit() -> str:
+    return current_app.config.get("API_RATE_LIMIT") or ""
+
+
 def limit_api(blueprint: Blueprint) -> None:
-    value, off = _setting("API_RATE_LIMIT")
-    limiter.shared_limit(value, scope="api", key_func=api_client, exempt_when=off)(blueprint)
+    limiter.shared_limit(_api_limit, scope="api", key_func=api_client,
+                         exempt_when=lambda: not _api_limit())(blueprint)
