@@ -2,6 +2,10 @@
 
 import multiprocessing
 import os
+import subprocess
+import sys
+import threading
+import time
 
 # Imported now, in the master before any worker exists, not in ``child_exit``: gunicorn calls
 # that hook from its SIGCHLD handler, and a first import there is interrupted when a second
@@ -45,3 +49,72 @@ def worker_exit(server, worker):
     from traceability.resolver.scanlog import flush_at_exit
 
     flush_at_exit()
+
+
+# The scan writer (traceability/resolver/scanwriter.py): one process, started here before the
+# workers are forked, that writes the scans every worker hands it through a pipe, so that no
+# request worker spends its time on the scan log. SCAN_WRITER=off leaves each worker to write
+# its own scans.
+_scan_writer = {"process": None, "read": None, "write": None, "stopping": False}
+
+
+def _start_scan_writer(server):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "traceability.resolver.scanwriter", str(_scan_writer["read"])],
+        # Its own session: a Ctrl-C or a signal to the server's process group stops the
+        # master and the workers; the writer goes on until they have closed the pipe.
+        pass_fds=(_scan_writer["read"],), start_new_session=True)
+    _scan_writer["process"] = process
+    server.log.info("scan writer started (pid %d)", process.pid)
+    return process
+
+
+def _watch_scan_writer(server):
+    """Start the writer again should it die (till then the workers write their own scans)."""
+    while True:
+        code = _scan_writer["process"].wait()
+        if _scan_writer["stopping"]:
+            return
+        server.log.error("scan writer exited with %s; starting it again", code)
+        time.sleep(1)
+        if _scan_writer["stopping"]:
+            return
+        _start_scan_writer(server)
+
+
+def when_ready(server):
+    if os.environ.get("SCAN_WRITER", "on").lower() in ("off", "0", "false", "no"):
+        return
+    if _scan_writer["process"] is not None:
+        return  # a configuration reload: the writer already runs
+    # Not imported from the app: the master stays free of it (workers load it themselves).
+    read_fd, write_fd = os.pipe()
+    try:
+        import fcntl
+
+        fcntl.fcntl(write_fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)  # ~1 MB of scans
+    except (ImportError, OSError):
+        pass  # the default 64 KB works too: more scans then stay with the workers
+    os.set_blocking(write_fd, False)  # a full pipe must never hold a request up
+    _scan_writer["read"], _scan_writer["write"] = read_fd, write_fd
+    # Workers are forked from this process: they inherit the writing end and this variable
+    # (scanwriter.ENVIRONMENT), which names this master so that no other process uses it.
+    os.environ["SCAN_WRITER_FD"] = f"{write_fd}:{os.getpid()}"
+    _start_scan_writer(server)
+    threading.Thread(target=_watch_scan_writer, args=(server,), name="scan-writer-watch",
+                     daemon=True).start()
+
+
+def on_exit(server):
+    """The workers are gone: close the pipe, and let the writer write what it holds."""
+    process = _scan_writer["process"]
+    if process is None:
+        return
+    _scan_writer["stopping"] = True
+    for end in ("write", "read"):
+        os.close(_scan_writer[end])
+    try:
+        process.wait(timeout=graceful_timeout + 10)
+    except subprocess.TimeoutExpired:
+        server.log.error("scan writer did not finish; stopping it")
+        process.kill()

@@ -1,9 +1,12 @@
 """The scan log: buffered in memory per process, written in batches, copies detected on write.
 
-A resolve only appends a tuple to this process's buffer (no database round trip). The buffer
-is written every ``SCAN_FLUSH_SECONDS`` (0.5 s) or as soon as it holds ``SCAN_FLUSH_SIZE``
-scans — by the request that finds it due, after its response has gone out, or by a background
-thread when requests stop — in one transaction with set-based queries: it names the
+A resolve only hands a tuple over: under gunicorn to the scan writer's pipe
+(``scanwriter``: one process writes every worker's scans, so the request workers never touch
+the database for them), otherwise — or when the pipe is full or the writer gone — to this
+process's buffer (no database round trip either). The buffer is written every
+``SCAN_FLUSH_SECONDS`` (0.5 s) or as soon as it holds ``SCAN_FLUSH_SIZE`` scans — by the
+request that finds it due, after its response has gone out, or by a background thread when
+requests stop — in one transaction with set-based queries: it names the
 product, batch and serial of each scan, records each unit's first scan, and raises a copy
 alert for a serialised unit scanned more than ``COPY_SCAN_THRESHOLD`` times, or from more than
 ``COPY_DISTINCT_NETWORKS`` networks or ``COPY_DISTINCT_REGIONS`` regions, within
@@ -121,16 +124,20 @@ class ScanBuffer:
         self._app = None
         self._flush_lock = threading.Lock()
         self._stopped = False
+        self._channel: int | None = None  # the pipe to the scan writer, under gunicorn
+        self._send = None
 
     def record(self, app, scan: Scan) -> bool:
         """Keep a scan; True when the buffer is due to be written."""
+        if self._pid != os.getpid():
+            self._start(app)
+        if self._channel is not None and self._send(self._channel, scan):
+            return False  # the scan writer has it
         with self._lock:
             if not self._items:
                 self._oldest = time.monotonic()
             self._items.append(scan)
             pending = len(self._items)
-        if self._pid != os.getpid():
-            self._start(app)
         return self.due(app.config, pending)
 
     def due(self, config, pending: int | None = None) -> bool:
@@ -149,6 +156,10 @@ class ScanBuffer:
             first_start = self._pid is None
             self._pid = os.getpid()
             self._app = app
+            from . import scanwriter
+
+            self._channel = scanwriter.channel_from_environment()
+            self._send = scanwriter.send
             self._thread = None
             interval = float(app.config.get("SCAN_FLUSH_SECONDS", 0.5))
             if interval > 0:
