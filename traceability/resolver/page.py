@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from .. import gs1
 from . import services
-from .texts import TEXTS, format_date, format_datetime, normalize_locale, translator
+from .texts import escaped_texts, format_date, format_datetime, translator
 
 SEVERE = {"recalled", "void", "suspected_copy", "unknown"}
 ICONS = {
@@ -152,7 +152,7 @@ def page_context(view: dict, locale: str, *, anchor: str, report_url: str) -> di
         forward = [_step(step, locale) for step in journey["forward"]]
 
     return {
-        "t": t, "T": TEXTS[normalize_locale(locale)], "lang": locale, "name": name,
+        "t": t, "T": escaped_texts(locale), "lang": locale, "name": name,
         "page_title": t("page_title", name=name), "image_alt": t("image_alt", name=name),
         "banner": banner(view, status, locale),
         "image_url": product["image_url"], "description": product["description"],

@@ -7,8 +7,11 @@ lives here, keyed by locale. Keys are stable names; ``{placeholders}`` are fille
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
 
 LOCALES = ("vi", "en")
 
@@ -286,6 +289,12 @@ TEXTS: dict[str, dict[str, str]] = {
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
               "Dec")
+
+
+@functools.cache
+def escaped_texts(locale: str) -> dict[str, Markup]:
+    """A locale's texts escaped once for HTML: the page prints them without escaping each."""
+    return {key: escape(value) for key, value in TEXTS[normalize_locale(locale)].items()}
 
 
 def normalize_locale(value) -> str:

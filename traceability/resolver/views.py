@@ -36,7 +36,7 @@ from . import linkset as links
 from . import scanlog, services
 from .cache import cache, cached, close_reader
 from .page import page_context
-from .texts import TEXTS, normalize_locale, translator
+from .texts import escaped_texts, normalize_locale, translator
 
 bp = Blueprint("resolver_web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/resolver")
@@ -459,7 +459,7 @@ def _problem(status: int, title: str, detail: str, errors: dict | None = None,
 
 def _notice(status: int, code: str, title_key: str, text: str, locale: str) -> Response:
     t = translator(locale)
-    html = render_template("resolver/notice.html", t=t, T=TEXTS[locale], lang=locale,
+    html = render_template("resolver/notice.html", t=t, T=escaped_texts(locale), lang=locale,
                            status_code=code, title=t(title_key), text=text,
                            **_chrome(locale, keep_args=True))
     return Response(html, status=status, mimetype="text/html",
@@ -693,7 +693,7 @@ def _report_page(requested: Requested, view: dict, locale: str, *, sent: bool = 
     product = view["product"]
     name = product["name_en"] if locale == "en" and product["name_en"] else product["name"]
     html = render_template(
-        "resolver/report.html", t=t, T=TEXTS[locale], lang=locale, name=name, sent=sent,
+        "resolver/report.html", t=t, T=escaped_texts(locale), lang=locale, name=name, sent=sent,
         form=form or {"category": "", "message": "", "contact": ""}, errors=errors or {},
         started=_report_serializer().dumps("report"),
         categories=services.REPORT_CATEGORIES,
