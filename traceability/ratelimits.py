@@ -93,6 +93,26 @@ def check_scan_limit() -> None:
 def limit_scans(blueprint: Blueprint) -> None:
     blueprint.before_request(check_scan_limit)
     limiter.exempt(blueprint)  # counted above; the report form keeps its own limit
+    # The limiter's own hook would still work out, at every scan, that no limit of its applies
+    # (about a tenth of a redirect's cost): reads skip it. Its one limit here is the report
+    # form's POST, which still goes through it.
+    _SKIPPED_BLUEPRINTS[blueprint.name] = _READS
+
+
+def skip_limiter(endpoint: str) -> None:
+    """Let a route that no limit applies to (the health probes) skip the limiter's hook."""
+    _SKIPPED_ENDPOINTS.add(endpoint)
+
+
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_SKIPPED_BLUEPRINTS: dict[str, frozenset[str]] = {}
+_SKIPPED_ENDPOINTS: set[str] = set()
+
+
+@limiter.request_filter
+def _skips_limiter() -> bool:
+    return (request.method in _SKIPPED_BLUEPRINTS.get(request.blueprint or "", ())
+            or request.endpoint in _SKIPPED_ENDPOINTS)
 
 
 def _api_limit() -> str:

@@ -286,6 +286,9 @@ cache.define("items", 20_000, scopes=("items",))
 cache.define("units", 10_000, ttl=5.0, scopes=("items",))
 cache.define("certificates", 10_000, scopes=("items",))
 cache.define("journeys", 10_000, scopes=("journeys",))
+# Parts of the page shared by a product's or producer's pages (product card, producer,
+# certificates), rendered per language: a few KB each.
+cache.define("fragments", 10_000, scopes=("items",))
 cache.define("pages", 5_000, scopes=("journeys",))
 cache.define("unit_pages", 2_000, ttl=5.0, scopes=("journeys",))
 

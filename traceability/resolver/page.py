@@ -62,25 +62,8 @@ def page_context(view: dict, locale: str, *, anchor: str, report_url: str) -> di
     zone = services.local_zone()
     today = services.local_today()
     status = services.item_status(view, today)
-    product, organization = view["product"], view["organization"]
     batch, unit = view["batch"], view["unit"]
-    name = _localized_name(product, locale)
-
-    product_facts = [(t("gtin"), gs1.gtin_display(view["gtin"]))]
-    if product["brand"]:
-        product_facts.append((t("brand"), product["brand"]))
-    if product["model"]:
-        product_facts.append((t("model"), product["model"]))
-    if product["net_content"]:
-        product_facts.append((t("net_content"),
-                              f"{product['net_content']} {product['unit']}".strip()))
-    if product["origin"]:
-        product_facts.append((t("origin"), product["origin"]))
-    if product["shelf_life_days"]:
-        product_facts.append((t("shelf_life"), t("shelf_life_days",
-                                                  n=product["shelf_life_days"])))
-    if product["storage_instructions"]:
-        product_facts.append((t("storage"), product["storage_instructions"]))
+    name = _localized_name(view["product"], locale)
 
     batch_facts = []
     if view["lot"] is not None:
@@ -113,6 +96,72 @@ def page_context(view: dict, locale: str, *, anchor: str, report_url: str) -> di
         else:
             first_scan = t("no_earlier_scan")
 
+    journey = (services.journey_view(batch["id"], batch["has_events"]) if batch is not None
+               else None)
+    stages, back, forward = [], [], []
+    if journey:
+        for stage in journey["stages"]:
+            location = stage["location"] or {}
+            stages.append({
+                "step": stage["biz_step_en"] if locale == "en" else stage["biz_step_vi"],
+                "time": format_datetime(stage["event_time"], locale, zone),
+                "iso_time": stage["event_time"].isoformat() if stage["event_time"] else "",
+                "place": ", ".join(p for p in (location.get("name"), location.get("address"),
+                                               location.get("province")) if p),
+                "organization": (stage["organization"] or {}).get("name", ""),
+            })
+        back = [_step(step, locale) for step in journey["back"]]
+        forward = [_step(step, locale) for step in journey["forward"]]
+
+    return {
+        "t": t, "T": escaped_texts(locale), "lang": locale, "name": name,
+        "page_title": t("page_title", name=name), "banner": banner(view, status, locale),
+        "batch_facts": batch_facts, "first_scan": first_scan, "has_batch": batch is not None,
+        "journey_known": journey is not None, "stages": stages, "back": back,
+        "forward": forward, "anchor": anchor, "report_url": report_url,
+    }
+
+
+# The parts below are the same on every page of a product (or producer): views render them
+# once per language and keep them (``views._fragment``).
+
+
+def product_context(view: dict, locale: str) -> dict:
+    """The product card: name, photo, description, facts and warnings."""
+    t = translator(locale)
+    product = view["product"]
+    name = _localized_name(product, locale)
+    product_facts = [(t("gtin"), gs1.gtin_display(view["gtin"]))]
+    if product["brand"]:
+        product_facts.append((t("brand"), product["brand"]))
+    if product["model"]:
+        product_facts.append((t("model"), product["model"]))
+    if product["net_content"]:
+        product_facts.append((t("net_content"),
+                              f"{product['net_content']} {product['unit']}".strip()))
+    if product["origin"]:
+        product_facts.append((t("origin"), product["origin"]))
+    if product["shelf_life_days"]:
+        product_facts.append((t("shelf_life"), t("shelf_life_days",
+                                                  n=product["shelf_life_days"])))
+    if product["storage_instructions"]:
+        product_facts.append((t("storage"), product["storage_instructions"]))
+
+    return {
+        "T": escaped_texts(locale), "name": name, "image_alt": t("image_alt", name=name),
+        "image_url": product["image_url"], "description": product["description"],
+        "warnings": product["safety_warnings"], "product_facts": product_facts,
+    }
+
+
+def producer_context(view: dict, locale: str) -> dict:
+    return {"T": escaped_texts(locale), "organization": view["organization"]}
+
+
+def certificates_context(view: dict, locale: str, today) -> dict:
+    """Certificates that speak for the product (and the batch's location), and standards."""
+    t = translator(locale)
+    product, batch = view["product"], view["batch"]
     certificates = []
     for cert in services.certificates_view(product["organization_id"], product["id"],
                                            batch["location_id"] if batch else None):
@@ -134,35 +183,8 @@ def page_context(view: dict, locale: str, *, anchor: str, report_url: str) -> di
         })
 
     certificates.sort(key=lambda cert: cert["expired"])  # valid ones first
-    journey = (services.journey_view(batch["id"], batch["has_events"]) if batch is not None
-               else None)
-    stages, back, forward = [], [], []
-    if journey:
-        for stage in journey["stages"]:
-            location = stage["location"] or {}
-            stages.append({
-                "step": stage["biz_step_en"] if locale == "en" else stage["biz_step_vi"],
-                "time": format_datetime(stage["event_time"], locale, zone),
-                "iso_time": stage["event_time"].isoformat() if stage["event_time"] else "",
-                "place": ", ".join(p for p in (location.get("name"), location.get("address"),
-                                               location.get("province")) if p),
-                "organization": (stage["organization"] or {}).get("name", ""),
-            })
-        back = [_step(step, locale) for step in journey["back"]]
-        forward = [_step(step, locale) for step in journey["forward"]]
-
-    return {
-        "t": t, "T": escaped_texts(locale), "lang": locale, "name": name,
-        "page_title": t("page_title", name=name), "image_alt": t("image_alt", name=name),
-        "banner": banner(view, status, locale),
-        "image_url": product["image_url"], "description": product["description"],
-        "warnings": product["safety_warnings"], "product_facts": product_facts,
-        "organization": organization, "batch_facts": batch_facts, "first_scan": first_scan,
-        "has_batch": batch is not None, "certificates": certificates,
-        "standards": product["standards"], "journey_known": journey is not None,
-        "stages": stages, "back": back, "forward": forward, "anchor": anchor,
-        "report_url": report_url,
-    }
+    return {"T": escaped_texts(locale), "certificates": certificates,
+            "standards": product["standards"]}
 
 
 def _step(step: dict, locale: str) -> dict:

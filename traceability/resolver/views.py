@@ -26,6 +26,7 @@ from flask import (
 )
 from flask_babel import get_babel
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from markupsafe import Markup
 
 from .. import gs1
 from ..database import utcnow
@@ -35,7 +36,7 @@ from ..ratelimits import limit_scans
 from . import linkset as links
 from . import scanlog, services
 from .cache import cache, cached, close_reader
-from .page import page_context
+from .page import certificates_context, page_context, producer_context, product_context
 from .texts import escaped_texts, normalize_locale, translator
 
 bp = Blueprint("resolver_web", __name__, template_folder="templates", static_folder="static",
@@ -589,9 +590,30 @@ def _render_page(requested: Requested, view: dict, locale: str) -> str:
     context = page_context(view, locale, anchor=_base() + requested.path,
                            report_url=f"{request.script_root}/report{requested.path}"
                                       f"?lang={locale}")
+    product, batch = view["product"], view["batch"]
+    today = services.local_today()
+    location_id = batch["location_id"] if batch else None
+    context["product_html"] = _fragment("_product", (view["gtin"], locale),
+                                        lambda: product_context(view, locale))
+    context["producer_html"] = _fragment("_producer", (product["organization_id"], locale),
+                                         lambda: producer_context(view, locale))
+    context["certificates_html"] = _fragment(
+        "_certificates", (product["organization_id"], product["id"], location_id, today, locale),
+        lambda: certificates_context(view, locale, today))
+    return _render("resolver/page.html", context | _chrome(locale))
+
+
+def _fragment(name: str, key: tuple, build) -> Markup:
+    """A part of the page shared by every page of a product or producer, rendered once per
+    language and kept with the data it shows (dropped with it)."""
+    # Markup: the output of an autoescaped .html template, every value in it escaped already.
+    return cached("fragments", (name, *key),
+                  lambda: Markup(_render(f"resolver/{name}.html", build())))  # noqa: S704
+
+
+def _render(template: str, context: dict) -> str:
     # Rendered without Flask's context processors: the page needs none of them.
-    template = current_app.jinja_env.get_template("resolver/page.html")
-    return template.render(**context, **_chrome(locale))
+    return current_app.jinja_env.get_template(template).render(**context)
 
 
 @bp.route("/status/01/<path:rest>", methods=["GET", "OPTIONS"], provide_automatic_options=False,

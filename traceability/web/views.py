@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from ..accounts.views import safe_next
 from ..extensions import db
+from ..ratelimits import skip_limiter
 from . import admin, console, display, portal
 from .access import home_for
 
@@ -50,6 +51,9 @@ def set_language(code):
 def healthz():
     """The process is up (no database call: this is the cheapest request we serve)."""
     return {"status": "ok"}
+
+
+skip_limiter(f"{bp.name}.healthz")
 
 
 @bp.route("/readyz")
