@@ -12,6 +12,7 @@ from . import config as config_module
 from .database import configure_sqlite
 from .errors import register_error_handlers
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
+from .ratelimits import guard_limiter_hook
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     # reverse): the limiter stamps Retry-After on every limited answer; only a refusal means it.
     app.after_request(_retry_after_only_on_refusals)
     limiter.init_app(app)
+    guard_limiter_hook(app)
     babel.init_app(app, locale_selector=_select_locale)
     api.init_app(app)
 

@@ -109,10 +109,22 @@ _SKIPPED_BLUEPRINTS: dict[str, frozenset[str]] = {}
 _SKIPPED_ENDPOINTS: set[str] = set()
 
 
-@limiter.request_filter
 def _skips_limiter() -> bool:
     return (request.method in _SKIPPED_BLUEPRINTS.get(request.blueprint or "", ())
             or request.endpoint in _SKIPPED_ENDPOINTS)
+
+
+def guard_limiter_hook(app) -> None:
+    """Call after ``limiter.init_app``: its ``before_request`` hook is skipped where no limit
+    of its applies (a request filter would still pay for most of its work)."""
+    hooks = app.before_request_funcs.setdefault(None, [])
+    check = limiter._check_request_limit  # noqa: SLF001 - the hook init_app registered
+
+    def check_unless_skipped() -> None:
+        if not _skips_limiter():
+            check()
+
+    hooks[:] = [check_unless_skipped if hook == check else hook for hook in hooks]
 
 
 def _api_limit() -> str:

@@ -61,6 +61,15 @@ SCRIPT = textwrap.dedent("""
     results["login"] = [answer(client.post("/login", data={"email": "a@example.vn",
                                                            "password": "wrong"}))
                         for _ in range(11)]
+    from traceability import ratelimits
+    skipped = {}
+    for check in ("GET /01/" + gtin, "HEAD /scan/01/" + gtin, "POST /report/01/" + gtin,
+                  "GET /healthz", "GET /readyz", "GET /api/v1/products", "POST /login"):
+        method, path = check.split()
+        with app.test_request_context(path, method=method):
+            skipped[check] = ratelimits._skips_limiter()
+    results["guard"] = {"hooks": [getattr(hook, "__name__", "") for hook
+                                  in app.before_request_funcs[None]], "skipped": skipped}
     print(json.dumps(results))
 """)
 
@@ -114,3 +123,15 @@ def test_window_counter_counts_per_key_and_says_when_the_window_turns():
     assert counter.hit("b", 2, 60, start + 10) == 0
     assert counter.hit("a", 2, 60, start + 59.5) == 1
     assert counter.hit("a", 2, 60, start + 60) == 0  # a new window
+
+
+
+def test_the_limiter_hook_is_guarded_and_skipped_only_where_no_limit_of_its_applies(results):
+    guard = results["guard"]
+    assert guard["hooks"].count("check_unless_skipped") == 1
+    assert "_check_request_limit" not in guard["hooks"]  # replaced by the guard, not doubled
+    assert guard["skipped"] == {
+        "GET /01/08930001000018": True, "HEAD /scan/01/08930001000018": True,
+        "POST /report/01/08930001000018": False,  # the report form keeps its own limit
+        "GET /healthz": True, "GET /readyz": False, "GET /api/v1/products": False,
+        "POST /login": False}
