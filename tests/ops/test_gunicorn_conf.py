@@ -1,5 +1,6 @@
 """The gunicorn settings' hooks behave where gunicorn calls them."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -30,3 +31,32 @@ def test_child_exit_imports_nothing(tmp_path):
                             text=True)
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "gauge_livesum_4242.db").exists()  # the dead worker's live gauges
+
+
+CALL_POST_WORKER_INIT = """
+import gc, json, os, runpy, sys
+if len(sys.argv) > 1:
+    os.environ["GC_THRESHOLD"] = sys.argv[1]
+hooks = runpy.run_path({config!r})
+hooks["post_worker_init"](None)
+print(json.dumps([gc.get_threshold(), gc.get_freeze_count()]))
+"""
+
+
+def _after_post_worker_init(*args):
+    script = CALL_POST_WORKER_INIT.format(config=str(ROOT / "gunicorn.conf.py"))
+    result = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def test_workers_freeze_what_the_app_built_and_collect_less_often():
+    threshold, frozen = _after_post_worker_init()
+    assert threshold == [50000, 20, 20]
+    assert frozen > 1000  # the interpreter's and the config's objects at least
+
+
+def test_gc_threshold_can_be_set_or_left_to_python():
+    assert _after_post_worker_init("10000,10,10")[0] == [10000, 10, 10]
+    threshold, frozen = _after_post_worker_init("")
+    assert threshold == [700, 10, 10] and frozen == 0
