@@ -124,8 +124,15 @@ def test_a_miss_costs_one_query(app, world):
         assert len(statements) == 2  # an unknown key: its own query (and whether it has links)
         with count_queries() as statements:
             view = services.item_view(SHALLOT, "VC2026-03A", "K7Q2M9X4")
-        assert len(statements) == 1
+        assert len(statements) == 2  # the product and producer (kept per GTIN), then the unit
         assert view["batch"]["lot"] == "VC2026-03A" and view["unit"]["serial"] == "K7Q2M9X4"
+        with count_queries() as statements:
+            other = services.item_view(SHALLOT, "VC2025-01", None)
+        assert len(statements) == 1  # another batch of a known product: the batch alone
+        assert other["product"] is view["product"] and other["batch"]["lot"] == "VC2025-01"
+        with count_queries() as statements:
+            assert services.item_view(SHALLOT, None, None)["batch"] is None
+        assert statements == []  # the product alone: nothing more to read
         with count_queries() as statements:
             services.item_view(SHALLOT, "VC2026-03A", "K7Q2M9X4")
             services.key_info("01", SHALLOT)

@@ -281,6 +281,7 @@ cache = ResolverCache()
 cache.define("keys", 100_000)
 cache.define("links", 10_000)
 cache.define("items", 20_000, scopes=("items",))
+cache.define("products", 20_000, scopes=("items",))  # product and producer, per GTIN
 # A serial's first scan and copy alerts change as scans arrive; they are shown a few seconds late
 # at worst, instead of every first scan emptying every worker's cache.
 cache.define("units", 10_000, ttl=5.0, scopes=("items",))

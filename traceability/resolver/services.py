@@ -138,17 +138,20 @@ def _statement(name: str):
                        Certificate.document_url)
                 .where(Certificate.organization_id == bindparam("organization_id"), or_(*scope))
                 .order_by(Certificate.type, Certificate.id))
-    # Items: "item", "item_lot", "item_serial", "item_lot_serial"
+    if name == "product":
+        return select(
+            Product.id, Product.organization_id, Product.name, Product.name_en,
+            Product.description, Product.brand, Product.model, Product.net_content,
+            Product.unit, Product.origin, Product.image_urls, Product.standards,
+            Product.shelf_life_days, Product.storage_instructions, Product.safety_warnings,
+            Organization.name.label("org_name"), Organization.address.label("org_address"),
+            Organization.province.label("org_province"), Organization.tax_code,
+            Organization.phone, Organization.contact_email,
+        ).join(Organization, Organization.id == Product.organization_id).where(
+            Product.gtin == gtin)
+    # Batch and unit of a product: "item_lot", "item_serial", "item_lot_serial"
     with_lot, with_serial = "lot" in name, "serial" in name
-    columns = [
-        Product.id, Product.organization_id, Product.name, Product.name_en,
-        Product.description, Product.brand, Product.model, Product.net_content, Product.unit,
-        Product.origin, Product.image_urls, Product.standards, Product.shelf_life_days,
-        Product.storage_instructions, Product.safety_warnings,
-        Organization.name.label("org_name"), Organization.address.label("org_address"),
-        Organization.province.label("org_province"), Organization.tax_code,
-        Organization.phone, Organization.contact_email,
-    ]
+    columns = [Product.id]
     joins = []
     if with_serial:
         columns += [Serial.id.label("serial_id"), Serial.status.label("serial_status"),
@@ -180,8 +183,7 @@ def _statement(name: str):
             # recorded events, and asking ``chain`` about them would cost several queries.
             columns.append(select(events.c.id).where(events.c.batch_id == Batch.id).exists()
                            .label("has_events"))
-    stmt = select(*columns).select_from(Product).join(
-        Organization, Organization.id == Product.organization_id)
+    stmt = select(*columns).select_from(Product)
     for target, condition in joins:
         stmt = stmt.outerjoin(target, condition)
     return stmt.where(Product.gtin == gtin)
@@ -249,24 +251,26 @@ def _load_key_info(primary_key: str, key_value: str) -> dict:
 def item_view(gtin: str, lot: str | None, serial: str | None) -> dict | None:
     """Product, batch and unit of a scanned code as plain dicts; None for an unknown GTIN.
 
-    Loaded with one query on a miss. Units (with a serial) are kept a few seconds only, so
+    The product and its producer are kept per GTIN (one query the first time), the batch and
+    unit with one query on a miss. Units (with a serial) are kept a few seconds only, so
     their first scan and copy alerts show promptly without emptying every cache.
     """
     name = "units" if serial is not None else "items"
     return cached(name, (gtin, lot, serial), lambda: _load_item(gtin, lot, serial))
 
 
-def _load_item(gtin: str, lot: str | None, serial: str | None) -> dict | None:
-    variant = "item" + ("_lot" if lot is not None else "") + (
-        "_serial" if serial is not None else "")
-    row = _connection().execute(_statement(variant),
-                                {"gtin": gtin, "lot": lot, "serial": serial}).first()
+def product_view(gtin: str) -> dict | None:
+    """The product and producer parts of every view of a GTIN (shared, not to be changed)."""
+    return cached("products", gtin, lambda: _load_product(gtin))
+
+
+def _load_product(gtin: str) -> dict | None:
+    row = _connection().execute(_statement("product"), {"gtin": gtin}).first()
     if row is None:
         return None
     images = [url for url in (row.image_urls or []) if isinstance(url, str)
               and url.startswith(("https://", "http://"))]
-    view = {
-        "gtin": gtin, "lot": lot, "serial": serial,
+    return {
         "product": {
             "id": row.id, "organization_id": row.organization_id, "name": row.name,
             "name_en": row.name_en, "description": row.description, "brand": row.brand,
@@ -282,9 +286,25 @@ def _load_item(gtin: str, lot: str | None, serial: str | None) -> dict | None:
             "province": row.org_province, "tax_code": row.tax_code, "phone": row.phone,
             "email": row.contact_email,
         },
-        "batch": None, "unit": None, "serial_mismatch": False,
     }
-    if (lot is not None or serial is not None) and row.batch_id is not None:
+
+
+def _load_item(gtin: str, lot: str | None, serial: str | None) -> dict | None:
+    known = product_view(gtin)
+    if known is None:
+        return None
+    view = {"gtin": gtin, "lot": lot, "serial": serial, "product": known["product"],
+            "organization": known["organization"], "batch": None, "unit": None,
+            "serial_mismatch": False}
+    if lot is None and serial is None:
+        return view
+    variant = "item" + ("_lot" if lot is not None else "") + (
+        "_serial" if serial is not None else "")
+    row = _connection().execute(_statement(variant),
+                                {"gtin": gtin, "lot": lot, "serial": serial}).first()
+    if row is None:
+        return None  # removed since its product view was kept (that drop is on its way)
+    if row.batch_id is not None:
         view["batch"] = {
             "id": row.batch_id, "lot": row.lot, "production_date": row.production_date,
             "expiry_date": row.expiry_date, "status": row.batch_status,
