@@ -91,10 +91,11 @@ def _start_scan_writer(server):
 def _watch_scan_writer(server):
     """Start the writer again should it die (till then the workers write their own scans)."""
     while True:
-        code = _scan_writer["process"].wait()
+        process = _scan_writer["process"]
+        process.wait()  # its status may be lost: the arbiter reaps every child it sees exit
         if _scan_writer["stopping"]:
             return
-        server.log.error("scan writer exited with %s; starting it again", code)
+        server.log.error("scan writer (pid %d) exited; starting it again", process.pid)
         time.sleep(1)
         if _scan_writer["stopping"]:
             return
