@@ -57,10 +57,9 @@ def banner(view: dict | None, status: dict, locale: str) -> dict:
     }
 
 
-def page_context(view: dict, locale: str, *, anchor: str, report_url: str) -> dict:
+def page_context(view: dict, locale: str, today, *, anchor: str, report_url: str) -> dict:
     t = translator(locale)
     zone = services.local_zone()
-    today = services.local_today()
     status = services.item_status(view, today)
     batch, unit = view["batch"], view["unit"]
     name = _localized_name(view["product"], locale)

@@ -579,19 +579,20 @@ def page(rest):
     locale = _locale()
     # The rendered page is kept with the data it shows (dropped with it); the day is part of
     # the key because expiry dates turn into "expired" at midnight.
-    key = (requested.path, locale, services.local_today(), _base(), request.script_root)
+    today = services.local_today()
+    key = (requested.path, locale, today, _base(), request.script_root)
     html = cached("unit_pages" if requested.qualifier("21") is not None else "pages", key,
-                  lambda: _render_page(requested, view, locale))
+                  lambda: _render_page(requested, view, locale, today))
     return _finish(Response(html, status=200, mimetype="text/html",
                             headers={"Content-Language": locale}), cacheable=True)
 
 
-def _render_page(requested: Requested, view: dict, locale: str) -> str:
-    context = page_context(view, locale, anchor=_base() + requested.path,
+def _render_page(requested: Requested, view: dict, locale: str, today) -> str:
+    """The page as of ``today``: the day its cache key names, so the two always agree."""
+    context = page_context(view, locale, today, anchor=_base() + requested.path,
                            report_url=f"{request.script_root}/report{requested.path}"
                                       f"?lang={locale}")
     product, batch = view["product"], view["batch"]
-    today = services.local_today()
     location_id = batch["location_id"] if batch else None
     context["product_html"] = _fragment("_product", (view["gtin"], locale),
                                         lambda: product_context(view, locale))
