@@ -116,9 +116,7 @@ def send(fd: int, scan: Scan) -> bool:
         return False
     try:
         return os.write(fd, frame) == len(frame)
-    except BlockingIOError:
-        return False  # the writer is behind: this worker keeps the scan and writes it itself
-    except OSError:
+    except OSError:  # full (the writer is behind) or broken (gone): this worker keeps it
         return False
 
 
