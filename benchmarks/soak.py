@@ -682,17 +682,21 @@ class Load:
         if response is not None:
             self.certificates.add(number)
 
-    async def update_organization(self, org: Org) -> None:
-        path = f"/api/v1/organizations/{org.id}"
-        response = await self.call("business: get organization", "GET", path,
-                                   headers=org.headers)
+    async def patch_current(self, what: str, path: str, headers: dict, body: dict):
+        """GET a record for its ETag, then PATCH it with If-Match, as a client must; the
+        PATCH's response, or None when either call failed."""
+        response = await self.call(f"business: get {what}", "GET", path, headers=headers)
         if response is None:
-            return
+            return None
+        return await self.call(
+            f"business: update {what}", "PATCH", path,
+            headers={**headers, "If-Match": response.headers.get("ETag", "")}, json=body)
+
+    async def update_organization(self, org: Org) -> None:
         address = f"Ấp {org.number}, lần {self.next_sequence()}"
-        answer = await self.call(
-            "business: update organization", "PATCH", path,
-            headers={**org.headers, "If-Match": response.headers.get("ETag", "")},
-            json={"address": address, "phone": f"0299 {self.next_sequence():06d}"})
+        answer = await self.patch_current(
+            "organization", f"/api/v1/organizations/{org.id}", org.headers,
+            {"address": address, "phone": f"0299 {self.next_sequence():06d}"})
         if answer is not None:
             org.address = address
 
@@ -755,15 +759,10 @@ class Load:
 
     async def update_product(self, org: Org) -> None:
         product = self.rng.choice(org.products)
-        path = f"/api/v1/products/{product.id}"
-        response = await self.call("business: get product", "GET", path, headers=org.headers)
-        if response is None:
-            return
         name = f"Hành tím {org.number} loại {self.next_sequence()}"
-        answer = await self.call(
-            "business: update product", "PATCH", path,
-            headers={**org.headers, "If-Match": response.headers.get("ETag", "")},
-            json={"name": name, "description": f"Thu hoạch vụ {self.sequence}."})
+        answer = await self.patch_current(
+            "product", f"/api/v1/products/{product.id}", org.headers,
+            {"name": name, "description": f"Thu hoạch vụ {self.sequence}."})
         if answer is not None:
             product.name = name
             if answer.json()["name"] != name:
@@ -776,15 +775,10 @@ class Load:
         batch = self.rng.choice(choices)
         batch.busy += 1
         try:
-            path = f"/api/v1/batches/{batch.id}"
-            response = await self.call("business: get batch", "GET", path, headers=org.headers)
-            if response is None:
-                return
             quantity = str(self.rng.randint(200, 5000))
-            answer = await self.call(
-                "business: update batch", "PATCH", path,
-                headers={**org.headers, "If-Match": response.headers.get("ETag", "")},
-                json={"quantity": quantity, "notes": f"Cân lại lần {self.next_sequence()}"})
+            answer = await self.patch_current(
+                "batch", f"/api/v1/batches/{batch.id}", org.headers,
+                {"quantity": quantity, "notes": f"Cân lại lần {self.next_sequence()}"})
             if answer is not None:
                 batch.quantity = quantity
         finally:
